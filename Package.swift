@@ -1,0 +1,51 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "Rasterbar",
+    products: [
+        .executable(name: "rasterbar", targets: ["rasterbar"]),
+        .executable(name: "rasterbar-bench", targets: ["rasterbar-bench"]),
+        .library(name: "Rasterbar", targets: ["RasterbarHost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries and C shims
+        // OpenGL (glvnd's libOpenGL) and EGL, plus the EGL context setup in C
+        // because its entry points are extensions reached through function pointers.
+        .target(
+            name: "CGL",
+            linkerSettings: [.linkedLibrary("OpenGL"), .linkedLibrary("EGL")]
+        ),
+        .systemLibrary(name: "CGLFW", pkgConfig: "glfw3", providers: [.apt(["libglfw3-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // The versioned C ABI between host and scene scripts: the only thing that crosses.
+        .target(name: "RasterbarABI"),
+
+        // MARK: Engine layers
+        // Core data without GL: demo model, JSON, shader source assembly, images, playback clock.
+        .target(name: "RasterbarCore", dependencies: ["CPNG"]),
+        // The OpenGL backend: programs, framebuffers, the scene renderer, EGL headless context.
+        .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL"]),
+        // The host: the window, the headless renderer and the player loop.
+        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "CGLFW", "CGL"]),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "rasterbar",
+            dependencies: ["RasterbarHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Benchmarks print figures; BENCHMARKS.md records them. Never timed tests.
+        .executableTarget(name: "rasterbar-bench", dependencies: ["RasterbarHost", "RawGLReference"]),
+        // A raw C EGL loop drawing the same shader: the yardstick for the engine's own cost.
+        .target(name: "RawGLReference", dependencies: ["CGL"]),
+
+        // MARK: Tests
+        .testTarget(
+            name: "RasterbarTests",
+            dependencies: ["RasterbarHost", "RasterbarABI", "rasterbar"]
+        ),
+    ]
+)

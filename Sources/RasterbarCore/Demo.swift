@@ -1,0 +1,193 @@
+// The demo as data: its metadata and its scenes on a timeline, read from
+// demo.json with a message for every rule that names the JSON path and the
+// line and column. No GL and no file watching here; the timeline issue grows
+// this model (tracks, layers, musical time) without changing its shape.
+
+/// A demo: metadata plus scenes ordered on the timeline.
+public struct Demo: Sendable, Equatable {
+    /// Title, output size and timing.
+    public struct Meta: Sendable, Equatable {
+        public var title: String
+        public var resolution: PixelSize
+        public var fps: Double
+        public var duration: Double
+    }
+
+    /// One scene: what draws between `start` and `end` (seconds, end exclusive).
+    public struct Scene: Sendable, Equatable {
+        public var name: String
+        public var start: Double
+        public var end: Double
+        /// Fragment shader path, relative to the demo's root folder.
+        public var shader: String
+        /// Where the scene is written in demo.json, for messages about it.
+        public var origin: String
+    }
+
+    public var meta: Meta
+    public var scenes: [Scene]
+
+    /// The scene that draws at `time`: the one whose [start, end) holds it, or
+    /// the last scene at the very end of the demo so the final frame is not black.
+    public func sceneIndex(at time: Double) -> Int? {
+        if let i = scenes.firstIndex(where: { $0.start <= time && time < $0.end }) { return i }
+        if let last = scenes.indices.last, time == scenes[last].end { return last }
+        return nil
+    }
+
+    /// The frame number for `time` at the demo's frame rate (Shadertoy's iFrame).
+    public func frameNumber(at time: Double) -> Int {
+        Int((time * meta.fps + 1e-6).rounded(.down))
+    }
+}
+
+extension Demo {
+    /// Reads and validates demo.json text. `file` names it in messages.
+    public static func parse(_ bytes: [UInt8], file: String) throws -> Demo {
+        let root: JSONValue
+        do {
+            root = try parseJSON(bytes)
+        } catch let e as JSONSyntaxError {
+            throw RasterbarError(.invalidJSON, e.message, at: "\(file):\(e.line):\(e.column)",
+                                 hint: "demo.json must be valid JSON")
+        }
+        return try DemoReader(file: file).demo(root)
+    }
+}
+
+/// Walks the JSON tree with the path in hand, so every message says where.
+private struct DemoReader {
+    let file: String
+
+    func fail(_ value: JSONValue, _ path: String, _ message: String, hint: String? = nil) -> RasterbarError {
+        RasterbarError(.invalidDemo, "\(path): \(message)", at: "\(file):\(value.line):\(value.column)", hint: hint)
+    }
+
+    func members(_ value: JSONValue, _ path: String, allowed: [String]) throws -> [(key: String, value: JSONValue)] {
+        guard case let .object(members) = value.kind else {
+            throw fail(value, path, "must be an object, found \(value.typeName)")
+        }
+        for m in members where !allowed.contains(m.key) {
+            let close = allowed.first { editDistance($0, m.key) <= 2 }
+            throw fail(m.value, path.isEmpty ? m.key : "\(path).\(m.key)", "unknown key",
+                       hint: close.map { "did you mean '\($0)'?" } ?? "known keys: \(allowed.joined(separator: ", "))")
+        }
+        return members
+    }
+
+    func number(_ value: JSONValue, _ path: String) throws -> Double {
+        guard case let .number(n) = value.kind else { throw fail(value, path, "must be a number, found \(value.typeName)") }
+        return n
+    }
+
+    func string(_ value: JSONValue, _ path: String) throws -> String {
+        guard case let .string(s) = value.kind else { throw fail(value, path, "must be a string, found \(value.typeName)") }
+        return s
+    }
+
+    func demo(_ root: JSONValue) throws -> Demo {
+        _ = try members(root, "", allowed: ["$schema", "meta", "scenes"])
+        let path = "meta"
+        var title = "Untitled", resolution = PixelSize(width: 1280, height: 720), fps = 60.0
+        var duration: Double?
+        var durationValue: JSONValue?
+        if let meta = root["meta"] {
+            _ = try members(meta, path, allowed: ["title", "resolution", "fps", "duration"])
+            if let v = meta["title"] { title = try string(v, "meta.title") }
+            if let v = meta["resolution"] { resolution = try self.resolution(v, "meta.resolution") }
+            if let v = meta["fps"] {
+                fps = try number(v, "meta.fps")
+                guard fps > 0, fps <= 1000 else { throw fail(v, "meta.fps", "must be between 0 and 1000, found \(fps)") }
+            }
+            if let v = meta["duration"] {
+                let d = try number(v, "meta.duration")
+                guard d > 0 else { throw fail(v, "meta.duration", "must be greater than 0, found \(d)") }
+                duration = d
+                durationValue = v
+            }
+        }
+        guard let scenesValue = root["scenes"] else {
+            throw RasterbarError(.invalidDemo, "scenes: missing", at: file, hint: "add \"scenes\": [{\"name\", \"start\", \"end\", \"shader\"}]")
+        }
+        guard case let .array(items) = scenesValue.kind else {
+            throw fail(scenesValue, "scenes", "must be an array, found \(scenesValue.typeName)")
+        }
+        guard !items.isEmpty else { throw fail(scenesValue, "scenes", "must list at least one scene") }
+        var scenes: [Demo.Scene] = []
+        for (i, item) in items.enumerated() {
+            let scene = try self.scene(item, "scenes[\(i)]")
+            if let other = scenes.firstIndex(where: { $0.start < scene.end && scene.start < $0.end }) {
+                let o = scenes[other]
+                throw fail(item, "scenes[\(i)]", "overlaps scenes[\(other)] '\(o.name)' (\(o.start)-\(o.end))",
+                           hint: "scenes on one layer must not overlap in time")
+            }
+            scenes.append(scene)
+        }
+        scenes.sort { $0.start < $1.start }
+        let lastEnd = scenes.map(\.end).max() ?? 0
+        if let duration, let v = durationValue, lastEnd > duration {
+            throw fail(v, "meta.duration", "\(duration) ends before the last scene ends (\(lastEnd))",
+                       hint: "raise meta.duration or shorten the scenes")
+        }
+        let meta = Demo.Meta(title: title, resolution: resolution, fps: fps, duration: duration ?? lastEnd)
+        return Demo(meta: meta, scenes: scenes)
+    }
+
+    func resolution(_ value: JSONValue, _ path: String) throws -> PixelSize {
+        switch value.kind {
+        case let .string(s):
+            do { return try PixelSize(parsing: s) } catch let e as RasterbarError {
+                throw fail(value, path, e.message)
+            }
+        case let .array(items) where items.count == 2:
+            let w = try number(items[0], path + "[0]"), h = try number(items[1], path + "[1]")
+            guard let size = PixelSize(width: w, height: h) else {
+                throw fail(value, path, "must be two whole numbers from 1 to \(PixelSize.maxDimension), found [\(w), \(h)]")
+            }
+            return size
+        default:
+            throw fail(value, path, "must be [width, height] or \"WxH\", found \(value.typeName)")
+        }
+    }
+
+    func scene(_ value: JSONValue, _ path: String) throws -> Demo.Scene {
+        _ = try members(value, path, allowed: ["name", "start", "end", "shader"])
+        func required(_ key: String) throws -> JSONValue {
+            guard let v = value[key] else { throw fail(value, "\(path).\(key)", "missing") }
+            return v
+        }
+        let nameValue = try required("name")
+        let name = try string(nameValue, "\(path).name")
+        guard !name.isEmpty else { throw fail(nameValue, "\(path).name", "must not be empty") }
+        let startValue = try required("start"), endValue = try required("end")
+        let start = try number(startValue, "\(path).start")
+        let end = try number(endValue, "\(path).end")
+        guard start >= 0 else { throw fail(startValue, "\(path).start", "must be 0 or more, found \(start)") }
+        guard end > start else { throw fail(endValue, "\(path).end", "must be after start (\(start)), found \(end)") }
+        let shaderValue = try required("shader")
+        let shader = try string(shaderValue, "\(path).shader")
+        do {
+            _ = try DemoPath.normalize(shader)
+        } catch let e as RasterbarError {
+            throw fail(shaderValue, "\(path).shader", e.message, hint: e.hint)
+        }
+        return Demo.Scene(name: name, start: start, end: end, shader: try DemoPath.normalize(shader),
+                          origin: "\(file):\(shaderValue.line):\(shaderValue.column)")
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on misspelt keys.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let keep = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = keep
+        }
+    }
+    return row[b.count]
+}

@@ -1,0 +1,66 @@
+// A demo on disk: demo.json and the folder it lives in. Paths in demo.json
+// are relative to that folder. Reading files happens here; compiling them is
+// the GL backend's job.
+
+/// A demo read from disk, with its root folder.
+public struct DemoFolder: Sendable, Equatable {
+    /// The demo.json path as given.
+    public var file: String
+    /// The folder every path in the demo is relative to.
+    public var root: String
+    public var demo: Demo
+
+    /// Reads and validates `path` (a demo.json, or a folder holding one), and
+    /// checks that every file the demo names exists.
+    public static func load(_ path: String) throws -> DemoFolder {
+        var file = path
+        if !FileIO.isFile(file), !file.hasSuffix(".json") || file.hasSuffix("/") {
+            file = (file.hasSuffix("/") ? String(file.dropLast()) : file) + "/demo.json"
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read(file)
+        } catch var e as RasterbarError where e.kind == .fileNotFound {
+            e.message = "demo file not found"
+            e.hint = "run from a demo folder, or name one: rasterbar play path/to/demo.json"
+            throw e
+        }
+        let demo = try Demo.parse(bytes, file: file)
+        let slash = file.lastIndex(of: "/")
+        let root = slash.map { String(file[..<$0]) } ?? "."
+        let folder = DemoFolder(file: file, root: root.isEmpty ? "/" : root, demo: demo)
+        for (i, scene) in demo.scenes.enumerated() where !FileIO.isFile(folder.path(of: scene.shader)) {
+            throw RasterbarError(.fileNotFound, "scenes[\(i)].shader: file not found: \(scene.shader)", at: scene.origin,
+                                 hint: "paths are relative to the folder holding \(file)")
+        }
+        return folder
+    }
+
+    /// The on-disk path of a demo-relative path.
+    public func path(of relative: String) -> String { root + "/" + relative }
+
+    /// Reads a scene's fragment shader and prepares it for the driver.
+    public func shaderSource(for scene: Demo.Scene) throws -> ShaderSource {
+        do {
+            return ShaderSource.fragment(try FileIO.readText(path(of: scene.shader)), file: scene.shader)
+        } catch var e as RasterbarError {
+            e.location = scene.shader
+            throw e
+        }
+    }
+}
+
+/// Where the demo image goes inside a window of another size: scaled to fit,
+/// centred, the rest black (letterbox or pillarbox).
+public struct Letterbox: Sendable, Equatable {
+    public var x: Int, y: Int, width: Int, height: Int
+
+    /// Fits `content` inside `frame` keeping its aspect ratio.
+    public init(fitting content: PixelSize, into frame: PixelSize) {
+        let scale = min(Double(frame.width) / Double(content.width), Double(frame.height) / Double(content.height))
+        width = max(1, Int((Double(content.width) * scale).rounded()))
+        height = max(1, Int((Double(content.height) * scale).rounded()))
+        x = (frame.width - width) / 2
+        y = (frame.height - height) / 2
+    }
+}

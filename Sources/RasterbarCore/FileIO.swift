@@ -1,0 +1,94 @@
+// Reading and writing whole files with errors that say what and where.
+// Writes are atomic (a temporary file in the same folder, then rename), so an
+// interrupted or failed write never leaves half a file behind.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file reads and atomic writes.
+public enum FileIO {
+    /// Reads a whole file.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT {
+                throw RasterbarError(.fileNotFound, "file not found", at: path)
+            }
+            throw RasterbarError(.fileUnreadable, "cannot read: \(errorText(code))", at: path)
+        }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw RasterbarError(.fileUnreadable, "is a folder, not a file", at: path)
+        }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RasterbarError(.fileUnreadable, "cannot read: \(errorText(errno))", at: path)
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Reads a UTF-8 text file; invalid UTF-8 is an error, not mojibake.
+    public static func readText(_ path: String) throws -> String {
+        let bytes = try read(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw RasterbarError(.fileUnreadable, "is not UTF-8 text", at: path, hint: "save it as UTF-8")
+        }
+        if bytes.contains(0) {
+            throw RasterbarError(.fileUnreadable, "contains NUL bytes: not a text file", at: path)
+        }
+        return text
+    }
+
+    /// Writes `bytes` to `path` through a temporary file and a rename.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !name.isEmpty else {
+            throw RasterbarError(.outputNotWritable, "output path names a folder, not a file", at: path)
+        }
+        let temp = "\(dir.isEmpty ? "" : dir)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RasterbarError(.outputNotWritable, "cannot write: \(errorText(errno))", at: path,
+                                 hint: "check that the folder '\(dir)' exists and is writable")
+        }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temp, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temp)
+            throw RasterbarError(.outputNotWritable, "cannot write: \(errorText(failure))", at: path)
+        }
+    }
+
+    /// True when `path` names an existing regular file.
+    public static func isFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code)).lowercased()
+    }
+}

@@ -1,0 +1,46 @@
+// The one error type the engine reports to people: what went wrong, where, and
+// how to fix it, plus a stable `kind` that tests and tools match on instead of
+// message text (sokol's log ids, in Swift).
+
+/// An error with a stable kind, a location and a hint for fixing it.
+public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// Stable identifiers for every error the engine reports.
+    public enum Kind: String, Sendable, CaseIterable {
+        case fileNotFound
+        case fileUnreadable
+        case invalidJSON
+        case invalidDemo
+        case shaderCompile
+        case shaderLink
+        case invalidArgument
+        case timeOutOfRange
+        case outputNotWritable
+        case invalidImage
+        case noDisplay
+        case graphicsUnavailable
+    }
+
+    /// Which error this is; stable across releases.
+    public var kind: Kind
+    /// What went wrong, in one sentence.
+    public var message: String
+    /// Where: a path, `path:line:column`, or a JSON path inside a file.
+    public var location: String?
+    /// How to fix it, when there is something to say.
+    public var hint: String?
+
+    /// Creates an error; `location` and `hint` are optional.
+    public init(_ kind: Kind, _ message: String, at location: String? = nil, hint: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.location = location
+        self.hint = hint
+    }
+
+    /// One line: `location: message (hint)`.
+    public var description: String {
+        var line = location.map { "\($0): \(message)" } ?? message
+        if let hint { line += " (\(hint))" }
+        return line
+    }
+}

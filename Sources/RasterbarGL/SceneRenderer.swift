@@ -1,0 +1,91 @@
+// Draws one frame of a scene into the render target: binds the program, sets
+// the Shadertoy uniforms and draws the fullscreen triangle. Which scene and
+// which time is the host's business; this only draws what it is given.
+import CGL
+import RasterbarCore
+
+/// Everything a shader scene reads for one frame (Shadertoy's uniforms).
+public struct FrameUniforms: Sendable, Equatable {
+    /// Output size in pixels (iResolution.xy; z is the pixel aspect, 1).
+    public var resolution: PixelSize
+    /// Seconds since the scene started (iTime).
+    public var sceneTime: Double
+    /// Seconds since the demo started (rbDemoTime).
+    public var demoTime: Double
+    /// 0 at the scene's start, 1 at its end (rbSceneProgress).
+    public var sceneProgress: Double
+    /// Seconds since the previous frame (iTimeDelta).
+    public var timeDelta: Double
+    /// Frames per second the demo runs at (iFrameRate).
+    public var frameRate: Double
+    /// Frame number (iFrame).
+    public var frame: Int
+    /// Shadertoy's iMouse, in pixels of the render target.
+    public var mouse: SIMD4<Float>
+    /// Shadertoy's iDate: year, month (0-11), day (1-31), seconds since midnight.
+    public var date: SIMD4<Float>
+
+    public init(resolution: PixelSize, sceneTime: Double, demoTime: Double, sceneProgress: Double, timeDelta: Double,
+                frameRate: Double, frame: Int, mouse: SIMD4<Float> = .zero, date: SIMD4<Float>) {
+        self.resolution = resolution
+        self.sceneTime = sceneTime
+        self.demoTime = demoTime
+        self.sceneProgress = sceneProgress
+        self.timeDelta = timeDelta
+        self.frameRate = frameRate
+        self.frame = frame
+        self.mouse = mouse
+        self.date = date
+    }
+}
+
+/// Draws scene programs into an offscreen target. GL thread only.
+public final class SceneRenderer {
+    public let target: RenderTarget
+    /// GL core profiles need a bound vertex array even with no attributes.
+    let emptyVertexArray: GLuint
+
+    /// Makes a renderer drawing at `size`.
+    public init(size: PixelSize) throws {
+        target = try RenderTarget(size: size)
+        var vao: GLuint = 0
+        glGenVertexArrays(1, &vao)
+        emptyVertexArray = vao
+    }
+
+    deinit {
+        var vao = emptyVertexArray
+        glDeleteVertexArrays(1, &vao)
+    }
+
+    public var size: PixelSize { target.size }
+
+    /// Draws `program` with `uniforms`, or clears to black when there is no scene.
+    public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms) {
+        glBindFramebuffer(glEnum(GL_FRAMEBUFFER), target.framebuffer)
+        glViewport(0, 0, GLsizei(size.width), GLsizei(size.height))
+        guard let program else {
+            glClearColor(0, 0, 0, 1)
+            glClear(GLbitfield(GL_COLOR_BUFFER_BIT))
+            return
+        }
+        glUseProgram(program.name)
+        let l = program.locations
+        if l.resolution >= 0 { glUniform3f(l.resolution, Float(size.width), Float(size.height), 1) }
+        if l.time >= 0 { glUniform1f(l.time, Float(uniforms.sceneTime)) }
+        if l.timeDelta >= 0 { glUniform1f(l.timeDelta, Float(uniforms.timeDelta)) }
+        if l.frameRate >= 0 { glUniform1f(l.frameRate, Float(uniforms.frameRate)) }
+        if l.frame >= 0 { glUniform1i(l.frame, GLint(truncatingIfNeeded: uniforms.frame)) }
+        if l.mouse >= 0 { glUniform4f(l.mouse, uniforms.mouse.x, uniforms.mouse.y, uniforms.mouse.z, uniforms.mouse.w) }
+        if l.date >= 0 { glUniform4f(l.date, uniforms.date.x, uniforms.date.y, uniforms.date.z, uniforms.date.w) }
+        if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
+        if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
+        if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
+        for (unit, location) in l.channels.enumerated() where location >= 0 {
+            // No textures yet (the store issue brings them): units stay unbound and sample black.
+            glUniform1i(location, GLint(unit))
+        }
+        glBindVertexArray(emptyVertexArray)
+        glDrawArrays(glEnum(GL_TRIANGLES), 0, 3)
+    }
+}

@@ -1,0 +1,106 @@
+// A linked GL program for one scene: the fullscreen-triangle vertex stage plus
+// the scene's fragment stage, with the Shadertoy uniform locations looked up
+// once at link time. Compile and link failures become diagnostics that name
+// the author's files and lines (ShaderSource does the mapping).
+import CGL
+import RasterbarCore
+
+/// A compiled and linked scene program. Must be used on the GL thread.
+public final class ShaderProgram {
+    /// The GL program object name.
+    public let name: GLuint
+    /// The demo-relative path of the fragment shader it came from.
+    public let file: String
+    let locations: UniformLocations
+
+    /// Compiles and links `source`; throws `.shaderCompile` or `.shaderLink`
+    /// with every diagnostic in the message, one per line.
+    public init(fragment source: ShaderSource, file: String) throws {
+        let vertexText = Self.vertexSource(for: source)
+        let vertex = try Self.compile(glEnum(GL_VERTEX_SHADER), vertexText, file: "<rasterbar vertex stage>",
+                                      source: ShaderSource(text: vertexText, style: .glsl, files: [0: "<rasterbar vertex stage>"]))
+        defer { glDeleteShader(vertex) }
+        let fragment = try Self.compile(glEnum(GL_FRAGMENT_SHADER), source.text, file: file, source: source)
+        defer { glDeleteShader(fragment) }
+        let program = glCreateProgram()
+        glAttachShader(program, vertex)
+        glAttachShader(program, fragment)
+        glLinkProgram(program)
+        var ok: GLint = 0
+        glGetProgramiv(program, glEnum(GL_LINK_STATUS), &ok)
+        guard ok != 0 else {
+            let log = Self.infoLog(program, isProgram: true)
+            glDeleteProgram(program)
+            let diagnostics = source.diagnostics(fromLog: log, fallbackFile: file)
+            throw RasterbarError(.shaderLink, "cannot link: " + diagnostics.map(\.description).joined(separator: "\n"), at: file)
+        }
+        self.name = program
+        self.file = file
+        self.locations = UniformLocations(program: program)
+    }
+
+    deinit { glDeleteProgram(name) }
+
+    /// The fullscreen triangle, no vertex buffer: positions come from gl_VertexID.
+    /// It matches the fragment stage's profile (desktop core or ES).
+    static func vertexSource(for fragment: ShaderSource) -> String {
+        let isES = fragment.text.split(separator: "\n", maxSplits: 8).contains { $0.hasPrefix("#version") && $0.hasSuffix(" es") }
+        return """
+            #version \(isES ? "300 es" : ShaderSource.wrapVersion)
+            void main() {
+                vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+                gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+            }
+            """
+    }
+
+    static func compile(_ stage: GLenum, _ text: String, file: String, source: ShaderSource) throws -> GLuint {
+        let shader = glCreateShader(stage)
+        text.withCString { cstr in
+            var ptr: UnsafePointer<GLchar>? = cstr
+            glShaderSource(shader, 1, &ptr, nil)
+        }
+        glCompileShader(shader)
+        var ok: GLint = 0
+        glGetShaderiv(shader, glEnum(GL_COMPILE_STATUS), &ok)
+        guard ok != 0 else {
+            let log = infoLog(shader, isProgram: false)
+            glDeleteShader(shader)
+            let diagnostics = source.diagnostics(fromLog: log, fallbackFile: file)
+                .filter { $0.severity == .error }
+            let first = diagnostics.first
+            let rest = diagnostics.dropFirst().map(\.description)
+            throw RasterbarError(
+                .shaderCompile,
+                ([first.map { "error: \($0.message)" } ?? "error: compile failed"] + rest).joined(separator: "\n"),
+                at: first.map { d in [d.file, d.line.map(String.init), d.column.map(String.init)].compactMap { $0 }.joined(separator: ":") } ?? file)
+        }
+        return shader
+    }
+
+    static func infoLog(_ object: GLuint, isProgram: Bool) -> String {
+        var length: GLint = 0
+        if isProgram { glGetProgramiv(object, glEnum(GL_INFO_LOG_LENGTH), &length) } else { glGetShaderiv(object, glEnum(GL_INFO_LOG_LENGTH), &length) }
+        guard length > 1 else { return "" }
+        var buffer = [GLchar](repeating: 0, count: Int(length))
+        if isProgram { glGetProgramInfoLog(object, length, nil, &buffer) } else { glGetShaderInfoLog(object, length, nil, &buffer) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Where each uniform a scene may use lives in one program (-1: not used).
+struct UniformLocations {
+    let resolution, time, timeDelta, frameRate, frame, mouse, date, sampleRate: GLint
+    let demoTime, sceneProgress: GLint
+    let channelResolution, channelTime: GLint
+    let channels: [GLint]
+
+    init(program: GLuint) {
+        func at(_ n: String) -> GLint { glGetUniformLocation(program, n) }
+        resolution = at("iResolution"); time = at("iTime"); timeDelta = at("iTimeDelta")
+        frameRate = at("iFrameRate"); frame = at("iFrame"); mouse = at("iMouse"); date = at("iDate")
+        sampleRate = at("iSampleRate"); demoTime = at("rbDemoTime"); sceneProgress = at("rbSceneProgress")
+        channelResolution = at("iChannelResolution"); channelTime = at("iChannelTime")
+        channels = (0..<4).map { at("iChannel\($0)") }
+    }
+}

@@ -1,0 +1,140 @@
+// The demo window (GLFW 3.3, GL 4.1+ core): shows the demo's offscreen image
+// scaled and letterboxed, and turns keys into player commands. Windows need a
+// display; with none, opening one fails with `.noDisplay` and a way out.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CGLFW
+import RasterbarCore
+import RasterbarGL
+
+/// The last error GLFW reported, for messages (GLFW reports through a C callback).
+nonisolated(unsafe) private var lastGLFWError = ""
+
+/// A GLFW window with a current GL context. Main thread only.
+public final class Window {
+    let handle: OpaquePointer
+    let input = InputQueue()
+
+    /// Opens a resizable window of `size` pixels with vsync on.
+    public init(title: String, size: PixelSize, environment: [String: String]) throws {
+        let hasDisplay = !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
+        guard hasDisplay else { throw Self.noDisplay("no display found (DISPLAY is not set)") }
+        glfwSetErrorCallback { _, description in
+            lastGLFWError = description.map { String(cString: $0) } ?? "unknown GLFW error"
+        }
+        guard glfwInit() == GLFW_TRUE else { throw Self.noDisplay("cannot open the display: \(lastGLFWError)") }
+        glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 4)
+        glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 1)
+        glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE)
+        glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE)
+        glfwWindowHint(GLFW_RESIZABLE, GLFW_TRUE)
+        guard let window = glfwCreateWindow(Int32(size.width), Int32(size.height), title, nil, nil) else {
+            let reason = lastGLFWError
+            glfwTerminate()
+            throw RasterbarError(.graphicsUnavailable, "cannot open an OpenGL 4.1 core window: \(reason)",
+                                 hint: "render headless instead: rasterbar render --time T --out frame.png")
+        }
+        handle = window
+        glfwMakeContextCurrent(window)
+        glfwSwapInterval(1)
+        glfwSetWindowUserPointer(window, Unmanaged.passUnretained(input).toOpaque())
+        glfwSetKeyCallback(window) { window, key, _, action, mods in
+            guard action == GLFW_PRESS || action == GLFW_REPEAT, let queue = InputQueue.of(window) else { return }
+            if let command = PlayerKeys.command(key: key, mods: mods) { queue.commands.append(command) }
+        }
+        glfwSetMouseButtonCallback(window) { window, button, action, _ in
+            guard button == GLFW_MOUSE_BUTTON_LEFT, let queue = InputQueue.of(window) else { return }
+            queue.buttonDown = action == GLFW_PRESS
+            if action == GLFW_PRESS { queue.clickPending = true }
+        }
+    }
+
+    deinit {
+        glfwDestroyWindow(handle)
+        glfwTerminate()
+    }
+
+    static func noDisplay(_ why: String) -> RasterbarError {
+        RasterbarError(.noDisplay, "\(why): the player needs a window",
+                       hint: "render frames headless with `rasterbar render --time T --out frame.png`, or play under a virtual display with `xvfb-run rasterbar play`")
+    }
+
+    /// The window's framebuffer size in pixels (differs from its size on HiDPI).
+    public var framebufferSize: PixelSize {
+        var w: Int32 = 0, h: Int32 = 0
+        glfwGetFramebufferSize(handle, &w, &h)
+        return PixelSize(width: max(1, Int(w)), height: max(1, Int(h)))
+    }
+
+    /// True once the window's close button was pressed.
+    public var shouldClose: Bool { glfwWindowShouldClose(handle) != 0 }
+
+    /// Handles pending window events; returns the commands they produced.
+    public func pollCommands() -> [PlayerCommand] {
+        glfwPollEvents()
+        defer { input.commands.removeAll() }
+        return input.commands
+    }
+
+    /// Shows `target` scaled into the window with black bars, in the back buffer.
+    public func present(_ target: RenderTarget) {
+        target.present(intoDefaultFramebufferOf: framebufferSize)
+    }
+
+    /// Reads what is in the back buffer now (call after `present`, before `swap`).
+    public func readBackBuffer() -> Image {
+        readDefaultBackBuffer(size: framebufferSize)
+    }
+
+    /// Shows the back buffer (waits for vsync).
+    public func swap() { glfwSwapBuffers(handle) }
+
+    /// Shadertoy's iMouse for `target`: xy follow the cursor while the left
+    /// button is held, zw hold the click position (z negative once released,
+    /// w negative after the click's first frame). Pixels, origin bottom-left.
+    public func mouse(for target: PixelSize, previous: SIMD4<Float>) -> SIMD4<Float> {
+        var cx = 0.0, cy = 0.0
+        glfwGetCursorPos(handle, &cx, &cy)
+        var ww: Int32 = 0, wh: Int32 = 0
+        glfwGetWindowSize(handle, &ww, &wh)
+        let box = Letterbox(fitting: target, into: PixelSize(width: max(1, Int(ww)), height: max(1, Int(wh))))
+        let x = Float((cx - Double(box.x)) / Double(box.width) * Double(target.width))
+        let y = Float((Double(box.y + box.height) - cy) / Double(box.height) * Double(target.height))
+        var m = previous
+        if input.buttonDown {
+            m.x = x; m.y = y
+            if input.clickPending { m.z = x; m.w = y; input.clickPending = false } else { m.w = -abs(m.w) }
+            m.z = abs(m.z)
+        } else {
+            m.z = -abs(m.z); m.w = -abs(m.w)
+        }
+        return m
+    }
+}
+
+/// Input gathered by GLFW's C callbacks between two polls.
+final class InputQueue {
+    var commands: [PlayerCommand] = []
+    var buttonDown = false
+    var clickPending = false
+
+    static func of(_ window: OpaquePointer?) -> InputQueue? {
+        guard let raw = glfwGetWindowUserPointer(window) else { return nil }
+        return Unmanaged<InputQueue>.fromOpaque(raw).takeUnretainedValue()
+    }
+}
+
+/// The player's keyboard map, separate from GLFW's callbacks so tests can drive it.
+public enum PlayerKeys {
+    /// The command for a key press, or nil for keys the player ignores.
+    public static func command(key: Int32, mods: Int32) -> PlayerCommand? {
+        switch key {
+        case GLFW_KEY_ESCAPE: return .quit
+        case GLFW_KEY_SPACE: return .togglePause
+        case GLFW_KEY_LEFT: return .seek(by: -1)
+        case GLFW_KEY_RIGHT: return .seek(by: 1)
+        default: return nil
+        }
+    }
+}

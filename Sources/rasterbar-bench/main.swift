@@ -1,0 +1,101 @@
+// rasterbar-bench: prints the engine's figures against its targets.
+// Run it as `swift run -c release rasterbar-bench [DEMO]`; BENCHMARKS.md
+// records the results with the machine they came from. Figures are ratios
+// within one run, so a noisy shared machine still gives comparable numbers.
+#if canImport(Glibc)
+import Glibc
+#endif
+import RasterbarCore
+import RasterbarGL
+import RasterbarHost
+import RawGLReference
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let demoPath = arguments.first ?? "demo.json"
+let size = PixelSize(width: 1280, height: 720)
+let framesPerRound = 40
+let rounds = 7
+
+func fail(_ message: String) -> Never {
+    fputs("rasterbar-bench: \(message)\n", stderr)
+    exit(1)
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func cpuName() -> String {
+    guard let text = try? FileIO.readText("/proc/cpuinfo"),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+    return String(line[line.index(after: colon)...].drop { $0 == " " })
+}
+
+/// Engine vs raw C on each scene shader: the engine's headless frame (scene
+/// selection, uniforms, draw, readback) divided by the least C that draws the
+/// same shader and reads it back, in the same process and context.
+func benchmarkHeadlessFrames() throws {
+    let folder = try DemoFolder.load(demoPath)
+    let headless = try HeadlessRenderer(folder: folder, size: size, environment: [:])
+    print("machine: \(cpuName()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores; GL: \(currentRendererName()); \(currentGLVersion()); \(headless.context.platformName)")
+    print("headless frame at \(size), \(rounds) rounds of \(framesPerRound) frames, engine and raw C alternating; medians of per-round ms/frame")
+    print("target: engine/raw <= 1.05")
+    var buffer: [UInt8] = []
+    var raw = [UInt8](repeating: 0, count: size.width * size.height * 4)
+    var error = [CChar](repeating: 0, count: 1024)
+    for (index, scene) in folder.demo.scenes.enumerated() {
+        let source = try folder.shaderSource(for: scene)
+        // Both draw the same time span inside the scene.
+        let step = (scene.end - scene.start) / Double(framesPerRound + 1)
+        func engineRound() throws -> Double {
+            let t0 = now()
+            for i in 0..<framesPerRound {
+                try headless.draw(at: scene.start + Double(i) * step)
+                headless.demoRenderer.target.readPixels(into: &buffer)
+            }
+            return (now() - t0) / Double(framesPerRound) * 1000
+        }
+        func rawRound() throws -> Double {
+            let seconds = rb_raw_reference_run(source.text, Int32(size.width), Int32(size.height), Int32(framesPerRound),
+                                               0, step, &raw, &error, error.count)
+            guard seconds >= 0 else { fail("raw reference failed: \(String(cString: error))") }
+            return seconds / Double(framesPerRound) * 1000
+        }
+        _ = try engineRound(); _ = try rawRound() // warm up: compile, first allocations
+        var engine: [Double] = [], reference: [Double] = [], ratios: [Double] = []
+        for _ in 0..<rounds {
+            let e = try engineRound(), r = try rawRound()
+            engine.append(e); reference.append(r); ratios.append(e / r)
+        }
+        let pad = scene.shader.padding(to: 28)
+        print("  scene \(index) \(pad) engine \(fmt(median(engine))) ms  raw C \(fmt(median(reference))) ms  ratio \(fmt(median(ratios), 3))")
+    }
+}
+
+func fmt(_ v: Double, _ decimals: Int = 2) -> String {
+    var p = 1.0
+    for _ in 0..<decimals { p *= 10 }
+    let r = (v * p).rounded() / p
+    var s = "\(r)"
+    let have = s.split(separator: ".").last?.count ?? 0
+    if have < decimals { s += String(repeating: "0", count: decimals - have) }
+    return s
+}
+
+extension String {
+    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+do {
+    try benchmarkHeadlessFrames()
+} catch {
+    fail("\(error)")
+}
