@@ -19,10 +19,11 @@ public struct Playback: Sendable, Equatable {
     public let duration: Double
     public var loops: Bool
 
-    /// Starts at `start` (clamped into the demo).
-    public init(duration: Double, start: Double = 0, loops: Bool = false) {
+    /// Starts at `start` (clamped into the demo), playing unless `paused`.
+    public init(duration: Double, start: Double = 0, loops: Bool = false, paused: Bool = false) {
         self.duration = duration
         self.loops = loops
+        self.paused = paused
         time = min(max(0, start), duration)
     }
 

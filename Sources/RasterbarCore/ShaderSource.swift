@@ -125,7 +125,13 @@ public struct ShaderSource: Sendable, Equatable {
             if let last = out.indices.last, !line.lowercased().hasPrefix("error"), !line.lowercased().hasPrefix("warning") {
                 out[last].message += " " + line
             } else {
-                out.append(ShaderDiagnostic(file: fallbackFile, line: nil, column: nil, severity: .error, message: line))
+                var message = Substring(line), severity = ShaderDiagnostic.Severity.error
+                for (word, sev) in [("error:", ShaderDiagnostic.Severity.error), ("warning:", .warning)]
+                where message.lowercased().hasPrefix(word) {
+                    message = message.dropFirst(word.count).drop { $0 == " " }
+                    severity = sev
+                }
+                out.append(ShaderDiagnostic(file: fallbackFile, line: nil, column: nil, severity: severity, message: String(message)))
             }
         }
         if out.isEmpty {

@@ -12,6 +12,8 @@ public struct PlayOptions: Sendable {
     public var start: Double = 0
     /// Start again at the end instead of quitting.
     public var loop = false
+    /// Start paused (Space plays).
+    public var paused = false
     /// Quit after this many frames (for tests and screenshots).
     public var maxFrames: Int?
     /// Write what the window shows after the last frame to this PNG.
@@ -45,7 +47,7 @@ public final class Player {
                                 environment: environment)
         let renderer = try DemoRenderer(folder: folder)
         try renderer.compileAll()
-        var playback = Playback(duration: demo.meta.duration, start: options.start, loops: options.loop)
+        var playback = Playback(duration: demo.meta.duration, start: options.start, loops: options.loop, paused: options.paused)
         var frames = 0
         var mouse = SIMD4<Float>.zero
         let clock = ContinuousClock()

@@ -28,6 +28,9 @@ struct Play: ParsableCommand {
     @Flag(help: "Start again at the end instead of quitting.")
     var loop = false
 
+    @Flag(help: "Start paused (Space plays).")
+    var paused = false
+
     @Option(help: "Quit after this many frames.")
     var frames: Int?
 
@@ -40,6 +43,7 @@ struct Play: ParsableCommand {
             var options = PlayOptions()
             options.start = start
             options.loop = loop
+            options.paused = paused
             options.maxFrames = frames
             options.screenshot = screenshot
             if screenshot != nil && frames == nil {

@@ -16,7 +16,7 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try parseJSON(Array("{\n  \"a\": [1, 2,, 3]\n}".utf8))) { error in
             let e = error as? JSONSyntaxError
             XCTAssertEqual(e?.line, 2)
-            XCTAssertEqual(e?.column, 16)
+            XCTAssertEqual(e?.column, 14)
             XCTAssertEqual(e?.message, "expected a value but found ','")
         }
         XCTAssertThrowsError(try parseJSON(Array("{\"a\": 1".utf8))) { error in

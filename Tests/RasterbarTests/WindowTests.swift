@@ -1,0 +1,66 @@
+// The windowed path for real: an X server (Xvfb), a GLFW window, frames drawn
+// and the window's back buffer read back. Skipped, saying why, without Xvfb.
+import XCTest
+@testable import RasterbarCore
+
+final class WindowTests: XCTestCase {
+    /// Starts Xvfb on a free display; returns the display name.
+    func startXvfb() throws -> String {
+        let candidates = ["/usr/bin/Xvfb", "/usr/local/bin/Xvfb"]
+        guard let xvfb = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("Xvfb is not installed (apt-get install xvfb): the windowed path is not exercised")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: xvfb)
+        // -displayfd: Xvfb picks a free display and writes its number to stdout.
+        process.arguments = ["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        addTeardownBlock {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let number = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw XCTSkip("Xvfb did not start: \(text)")
+        }
+        return ":\(number)"
+    }
+
+    func testWindowShowsWhatHeadlessRenders() throws {
+        let display = try startXvfb()
+        let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
+            shader: "void mainImage(out vec4 c, in vec2 f) { vec2 uv = f / iResolution.xy; c = vec4(uv, 0.5 + 0.5 * sin(iTime), 1.0); }",
+            resolution: "[1280, 720]"))
+        var env = ProcessInfo.processInfo.environment
+        env["DISPLAY"] = display
+        let shot = d.path("window.png")
+        let result = try runRasterbar(["play", d.demoFile, "--start", "3", "--paused", "--frames", "5", "--screenshot", shot],
+                                      environment: env)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let window = try Image(pngFile: shot)
+        XCTAssertEqual([window.width, window.height], [1280, 720])
+        let headless = try renderHeadless(try DemoFolder.load(d.demoFile), at: 3)
+        let difference = ImageDifference(window, headless, tolerance: 2)
+        XCTAssertEqual(difference.differingShare, 0, "window vs headless at t=3: \(difference)")
+    }
+
+    func testPlayingToTheEndQuits() throws {
+        let display = try startXvfb()
+        let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
+            shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }", end: 0.3))
+        var env = ProcessInfo.processInfo.environment
+        env["DISPLAY"] = display
+        let started = Date()
+        let result = try runRasterbar(["play", d.demoFile], environment: env)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "a 0.3 s demo ends by itself")
+    }
+}
