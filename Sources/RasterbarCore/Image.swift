@@ -25,15 +25,16 @@ public struct Image: Sendable, Equatable {
     /// Takes rows in GL's order (bottom row first) and stores them top-down.
     public init(width: Int, height: Int, bottomUpRows: [UInt8]) {
         precondition(bottomUpRows.count == width * height * 4, "pixel count does not match the size")
-        var pixels = [UInt8](repeating: 0, count: bottomUpRows.count)
         let rowBytes = width * 4
-        pixels.withUnsafeMutableBytes { dst in
+        // Uninitialised: every byte is written by the row copies below.
+        let pixels = [UInt8](unsafeUninitializedCapacity: bottomUpRows.count) { dst, count in
             bottomUpRows.withUnsafeBytes { src in
                 for row in 0..<height {
-                    (dst.baseAddress! + row * rowBytes).copyMemory(
+                    UnsafeMutableRawPointer(dst.baseAddress! + row * rowBytes).copyMemory(
                         from: src.baseAddress! + (height - 1 - row) * rowBytes, byteCount: rowBytes)
                 }
             }
+            count = bottomUpRows.count
         }
         self.init(width: width, height: height, pixels: pixels)
     }

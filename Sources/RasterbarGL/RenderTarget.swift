@@ -9,6 +9,8 @@ public final class RenderTarget {
     public let size: PixelSize
     public let framebuffer: GLuint
     public let texture: GLuint
+    /// Reused by readImage: a fresh 4 MB buffer per frame costs more in page faults than the copy.
+    var staging: [UInt8] = []
 
     /// Allocates the target; throws when the driver cannot make it complete.
     public init(size: PixelSize) throws {
@@ -50,11 +52,11 @@ public final class RenderTarget {
         }
     }
 
-    /// Reads the pixels as a top-down image.
+    /// Reads the pixels as a top-down image. The GL rows land in a staging
+    /// buffer kept between calls, so only the image itself is allocated.
     public func readImage() -> Image {
-        var buffer: [UInt8] = []
-        readPixels(into: &buffer)
-        return Image(width: size.width, height: size.height, bottomUpRows: buffer)
+        readPixels(into: &staging)
+        return Image(width: size.width, height: size.height, bottomUpRows: staging)
     }
 
     /// Draws the target scaled to fit, centred with black bars, into the

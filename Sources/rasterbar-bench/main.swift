@@ -69,14 +69,21 @@ func benchmarkHeadlessFrames() throws {
             guard seconds >= 0 else { fail("raw reference failed: \(String(cString: error))") }
             return seconds / Double(framesPerRound) * 1000
         }
-        _ = try engineRound(); _ = try rawRound() // warm up: compile, first allocations
-        var engine: [Double] = [], reference: [Double] = [], ratios: [Double] = []
-        for _ in 0..<rounds {
-            let e = try engineRound(), r = try rawRound()
-            engine.append(e); reference.append(r); ratios.append(e / r)
+        // The same frames read back as a top-down Image (a new allocation and a
+        // row flip per frame), which is what `rasterbar render` writes out.
+        func imageRound() throws -> Double {
+            let t0 = now()
+            for i in 0..<framesPerRound { _ = try headless.renderImage(at: scene.start + Double(i) * step) }
+            return (now() - t0) / Double(framesPerRound) * 1000
         }
-        let pad = scene.shader.padding(to: 28)
-        print("  scene \(index) \(pad) engine \(fmt(median(engine))) ms  raw C \(fmt(median(reference))) ms  ratio \(fmt(median(ratios), 3))")
+        _ = try engineRound(); _ = try rawRound(); _ = try imageRound() // warm up: compile, first allocations
+        var engine: [Double] = [], reference: [Double] = [], ratios: [Double] = [], imageRatios: [Double] = []
+        for _ in 0..<rounds {
+            let e = try engineRound(), r = try rawRound(), i = try imageRound()
+            engine.append(e); reference.append(r); ratios.append(e / r); imageRatios.append(i / r)
+        }
+        let pad = scene.shader.padding(to: 26)
+        print("  scene \(index) \(pad) engine \(fmt(median(engine))) ms  raw C \(fmt(median(reference))) ms  ratio \(fmt(median(ratios), 3))  (top-down Image: \(fmt(median(imageRatios), 3)))")
     }
 }
 
