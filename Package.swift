@@ -45,7 +45,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "RasterbarTests",
-            dependencies: ["RasterbarHost", "RasterbarABI", "rasterbar"]
+            dependencies: ["RasterbarHost", "RasterbarABI", "rasterbar"],
+            exclude: ["Golden"] // reference images, found through #filePath so they can be re-recorded
         ),
     ]
 )
