@@ -20,12 +20,31 @@ public struct Demo: Sendable, Equatable {
         public var end: Double
         /// Fragment shader path, relative to the demo's root folder.
         public var shader: String
+        /// PNG paths bound to iChannel0..3 (nil: nothing bound).
+        public var channels: [String?] = []
+        /// PNG paths bound to sampler2D uniforms by name.
+        public var textures: [NamedTexture] = []
         /// Where the scene is written in demo.json, for messages about it.
         public var origin: String
     }
 
+    /// A texture bound to a uniform of the scene's shader by name.
+    public struct NamedTexture: Sendable, Equatable {
+        public var uniform: String
+        public var path: String
+    }
+
     public var meta: Meta
     public var scenes: [Scene]
+
+    /// Every file the demo names, with where it is named (for existence checks).
+    public var referencedFiles: [(path: String, field: String, origin: String)] {
+        scenes.enumerated().flatMap { i, scene -> [(path: String, field: String, origin: String)] in
+            [(scene.shader, "scenes[\(i)].shader", scene.origin)]
+                + scene.channels.enumerated().compactMap { c, path in path.map { ($0, "scenes[\(i)].channels[\(c)]", scene.origin) } }
+                + scene.textures.map { ($0.path, "scenes[\(i)].textures.\($0.uniform)", scene.origin) }
+        }
+    }
 
     /// The scene that draws at `time`: the one whose [start, end) holds it, or
     /// the last scene at the very end of the demo so the final frame is not black.
@@ -41,14 +60,21 @@ public struct Demo: Sendable, Equatable {
     }
 }
 
-extension Demo {
+extension Demo: Loadable {
+    public static let kind = "demo"
+
+    /// Reads demo.json through the store; a bad edit keeps the last good timeline.
+    public static func load(from context: LoadContext) throws -> Demo {
+        try parse(try context.read(context.key.path), file: context.key.path)
+    }
+
     /// Reads and validates demo.json text. `file` names it in messages.
     public static func parse(_ bytes: [UInt8], file: String) throws -> Demo {
         let root: JSONValue
         do {
             root = try parseJSON(bytes)
         } catch let e as JSONSyntaxError {
-            throw RasterbarError(.invalidJSON, e.message, at: "\(file):\(e.line):\(e.column)",
+            throw RasterbarError(.invalidJSON, e.message, file: file, line: e.line, column: e.column,
                                  hint: "demo.json must be valid JSON")
         }
         return try DemoReader(file: file).demo(root)
@@ -60,7 +86,7 @@ private struct DemoReader {
     let file: String
 
     func fail(_ value: JSONValue, _ path: String, _ message: String, hint: String? = nil) -> RasterbarError {
-        RasterbarError(.invalidDemo, "\(path): \(message)", at: "\(file):\(value.line):\(value.column)", hint: hint)
+        RasterbarError(.invalidDemo, "\(path): \(message)", file: file, line: value.line, column: value.column, hint: hint)
     }
 
     func members(_ value: JSONValue, _ path: String, allowed: [String]) throws -> [(key: String, value: JSONValue)] {
@@ -151,7 +177,7 @@ private struct DemoReader {
     }
 
     func scene(_ value: JSONValue, _ path: String) throws -> Demo.Scene {
-        _ = try members(value, path, allowed: ["name", "start", "end", "shader"])
+        _ = try members(value, path, allowed: ["name", "start", "end", "shader", "channels", "textures"])
         func required(_ key: String) throws -> JSONValue {
             guard let v = value[key] else { throw fail(value, "\(path).\(key)", "missing") }
             return v
@@ -165,14 +191,43 @@ private struct DemoReader {
         guard start >= 0 else { throw fail(startValue, "\(path).start", "must be 0 or more, found \(start)") }
         guard end > start else { throw fail(endValue, "\(path).end", "must be after start (\(start)), found \(end)") }
         let shaderValue = try required("shader")
-        let shader = try string(shaderValue, "\(path).shader")
-        do {
-            _ = try DemoPath.normalize(shader)
-        } catch let e as RasterbarError {
-            throw fail(shaderValue, "\(path).shader", e.message, hint: e.hint)
+        let shader = try filePath(shaderValue, "\(path).shader")
+        var scene = Demo.Scene(name: name, start: start, end: end, shader: try DemoPath.normalize(shader),
+                               origin: "\(file):\(shaderValue.line):\(shaderValue.column)")
+        if let channels = value["channels"] {
+            guard case let .array(items) = channels.kind else {
+                throw fail(channels, "\(path).channels", "must be an array of up to 4 PNG paths (or null), found \(channels.typeName)")
+            }
+            guard items.count <= 4 else { throw fail(channels, "\(path).channels", "has \(items.count) entries; Shadertoy has 4 channels") }
+            scene.channels = try items.enumerated().map { i, item in
+                if case .null = item.kind { return nil }
+                return try filePath(item, "\(path).channels[\(i)]")
+            }
         }
-        return Demo.Scene(name: name, start: start, end: end, shader: try DemoPath.normalize(shader),
-                          origin: "\(file):\(shaderValue.line):\(shaderValue.column)")
+        if let textures = value["textures"] {
+            guard case let .object(members) = textures.kind else {
+                throw fail(textures, "\(path).textures", "must map uniform names to PNG paths, found \(textures.typeName)")
+            }
+            scene.textures = try members.map { member in
+                let isIdentifier = member.key.first.map { $0 == "_" || $0.isLetter } == true
+                    && member.key.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+                guard isIdentifier else {
+                    throw fail(member.value, "\(path).textures", "'\(member.key)' is not a GLSL uniform name")
+                }
+                return Demo.NamedTexture(uniform: member.key, path: try filePath(member.value, "\(path).textures.\(member.key)"))
+            }
+        }
+        return scene
+    }
+
+    /// A string holding a path inside the demo folder.
+    func filePath(_ value: JSONValue, _ path: String) throws -> String {
+        let raw = try string(value, path)
+        do {
+            return try DemoPath.normalize(raw)
+        } catch let e as RasterbarError {
+            throw fail(value, path, e.message, hint: e.hint)
+        }
     }
 }
 

@@ -11,8 +11,8 @@ public struct DemoFolder: Sendable, Equatable {
     public var demo: Demo
 
     /// Reads and validates `path` (a demo.json, or a folder holding one), and
-    /// checks that every file the demo names exists.
-    public static func load(_ path: String) throws -> DemoFolder {
+    /// unless `checkFiles` is false, checks that every file the demo names exists.
+    public static func load(_ path: String, checkFiles: Bool = true) throws -> DemoFolder {
         var file = path
         if !FileIO.isFile(file), !file.hasSuffix(".json") || file.hasSuffix("/") {
             file = (file.hasSuffix("/") ? String(file.dropLast()) : file) + "/demo.json"
@@ -29,25 +29,25 @@ public struct DemoFolder: Sendable, Equatable {
         let slash = file.lastIndex(of: "/")
         let root = slash.map { String(file[..<$0]) } ?? "."
         let folder = DemoFolder(file: file, root: root.isEmpty ? "/" : root, demo: demo)
-        for (i, scene) in demo.scenes.enumerated() where !FileIO.isFile(folder.path(of: scene.shader)) {
-            throw RasterbarError(.fileNotFound, "scenes[\(i)].shader: file not found: \(scene.shader)", at: scene.origin,
-                                 hint: "paths are relative to the folder holding \(file)")
-        }
+        if checkFiles { try folder.checkFilesExist() }
         return folder
+    }
+
+    /// The demo.json path relative to the root: the store key of the timeline.
+    public var demoKey: String {
+        file.lastIndex(of: "/").map { String(file[file.index(after: $0)...]) } ?? file
+    }
+
+    /// Throws for the first file the demo names that does not exist.
+    public func checkFilesExist() throws {
+        for ref in demo.referencedFiles where !FileIO.isFile(path(of: ref.path)) {
+            throw RasterbarError(.fileNotFound, "\(ref.field): file not found: \(ref.path)", at: ref.origin,
+                                 hint: "paths are relative to the folder holding \(demoKey)")
+        }
     }
 
     /// The on-disk path of a demo-relative path.
     public func path(of relative: String) -> String { root + "/" + relative }
-
-    /// Reads a scene's fragment shader and prepares it for the driver.
-    public func shaderSource(for scene: Demo.Scene) throws -> ShaderSource {
-        do {
-            return ShaderSource.fragment(try FileIO.readText(path(of: scene.shader)), file: scene.shader)
-        } catch var e as RasterbarError {
-            e.location = scene.shader
-            throw e
-        }
-    }
 }
 
 /// Where the demo image goes inside a window of another size: scaled to fit,

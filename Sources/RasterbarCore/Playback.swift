@@ -7,6 +7,8 @@ public enum PlayerCommand: Sendable, Equatable {
     case quit
     case togglePause
     case seek(by: Double)
+    /// Reload every resource from disk (the player's business, not the clock's).
+    case reloadAll
 }
 
 /// Demo time, pause and looping.
@@ -16,7 +18,7 @@ public struct Playback: Sendable, Equatable {
     public private(set) var quitRequested = false
     /// Set when a non-looping demo played to its end (seeking there does not count).
     public private(set) var reachedEnd = false
-    public let duration: Double
+    public private(set) var duration: Double
     public var loops: Bool
 
     /// Starts at `start` (clamped into the demo), playing unless `paused`.
@@ -27,6 +29,12 @@ public struct Playback: Sendable, Equatable {
         time = min(max(0, start), duration)
     }
 
+
+    /// Follows a reloaded timeline's new length, keeping time inside it.
+    public mutating func setDuration(_ duration: Double) {
+        self.duration = duration
+        time = min(time, duration)
+    }
 
     /// Moves time forward by `seconds` of wall-clock time, unless paused.
     public mutating func advance(by seconds: Double) {
@@ -48,6 +56,7 @@ public struct Playback: Sendable, Equatable {
         case .quit: quitRequested = true
         case .togglePause: paused.toggle()
         case let .seek(by: delta): time = min(max(0, time + delta), duration)
+        case .reloadAll: break
         }
     }
 }

@@ -18,6 +18,9 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case invalidImage
         case noDisplay
         case graphicsUnavailable
+        case includeCycle
+        case dependencyFailed
+        case watchFailed
     }
 
     /// Which error this is; stable across releases.
@@ -28,6 +31,12 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
     public var location: String?
     /// How to fix it, when there is something to say.
     public var hint: String?
+    /// The file the error is in, when it is about one file's contents.
+    public var file: String?
+    /// 1-based line in `file`.
+    public var line: Int?
+    /// 1-based column in `file`.
+    public var column: Int?
 
     /// Creates an error; `location` and `hint` are optional.
     public init(_ kind: Kind, _ message: String, at location: String? = nil, hint: String? = nil) {
@@ -35,6 +44,15 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         self.message = message
         self.location = location
         self.hint = hint
+    }
+
+    /// An error at a place in a file: `location` becomes `file:line:column`.
+    public init(_ kind: Kind, _ message: String, file: String, line: Int?, column: Int? = nil, hint: String? = nil) {
+        self.init(kind, message, at: [file, line.map(String.init), line == nil ? nil : column.map(String.init)]
+            .compactMap { $0 }.joined(separator: ":"), hint: hint)
+        self.file = file
+        self.line = line
+        self.column = line == nil ? nil : column
     }
 
     /// One line: `location: message (hint)`.

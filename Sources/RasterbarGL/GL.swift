@@ -15,3 +15,6 @@ public func currentGLVersion() -> String {
     guard let p = glGetString(glEnum(GL_VERSION)) else { return "unknown version" }
     return String(cString: p)
 }
+
+/// Waits until every GL command issued so far has finished (for timing and reports).
+public func finishGL() { glFinish() }

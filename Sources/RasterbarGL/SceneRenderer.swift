@@ -60,8 +60,10 @@ public final class SceneRenderer {
 
     public var size: PixelSize { target.size }
 
-    /// Draws `program` with `uniforms`, or clears to black when there is no scene.
-    public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms) {
+    /// Draws `program` with `uniforms` and textures (`channels` on units 0-3
+    /// as iChannel0..3, `named` after them), or clears to black when there is no scene.
+    public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms, channels: [Texture?] = [],
+                     named: [(uniform: String, texture: Texture)] = []) {
         glBindFramebuffer(glEnum(GL_FRAMEBUFFER), target.framebuffer)
         glViewport(0, 0, GLsizei(size.width), GLsizei(size.height))
         guard let program else {
@@ -81,10 +83,28 @@ public final class SceneRenderer {
         if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
         if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
         if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
-        for (unit, location) in l.channels.enumerated() where location >= 0 {
-            // No textures yet (the store issue brings them): units stay unbound and sample black.
-            glUniform1i(location, GLint(unit))
+        var resolutions = [Float](repeating: 0, count: 12)
+        for unit in 0..<4 {
+            let texture = unit < channels.count ? channels[unit] : nil
+            glActiveTexture(glEnum(GL_TEXTURE0) + GLenum(unit))
+            // An unbound channel samples black, as on Shadertoy.
+            glBindTexture(glEnum(GL_TEXTURE_2D), texture?.name ?? 0)
+            if l.channels[unit] >= 0 { glUniform1i(l.channels[unit], GLint(unit)) }
+            if let texture {
+                resolutions[unit * 3] = Float(texture.size.width)
+                resolutions[unit * 3 + 1] = Float(texture.size.height)
+                resolutions[unit * 3 + 2] = 1
+            }
         }
+        if l.channelResolution >= 0 { glUniform3fv(l.channelResolution, 4, resolutions) }
+        for (i, binding) in named.enumerated() {
+            let location = program.location(of: binding.uniform)
+            guard location >= 0 else { continue }
+            glActiveTexture(glEnum(GL_TEXTURE0) + GLenum(4 + i))
+            glBindTexture(glEnum(GL_TEXTURE_2D), binding.texture.name)
+            glUniform1i(location, GLint(4 + i))
+        }
+        glActiveTexture(glEnum(GL_TEXTURE0))
         glBindVertexArray(emptyVertexArray)
         glDrawArrays(glEnum(GL_TRIANGLES), 0, 3)
     }

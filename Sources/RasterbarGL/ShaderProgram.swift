@@ -6,12 +6,14 @@ import CGL
 import RasterbarCore
 
 /// A compiled and linked scene program. Must be used on the GL thread.
-public final class ShaderProgram {
+public final class ShaderProgram: Loadable {
     /// The GL program object name.
     public let name: GLuint
     /// The demo-relative path of the fragment shader it came from.
     public let file: String
     let locations: UniformLocations
+    /// Locations of uniforms bound by name (textures), looked up once each.
+    var namedLocations: [String: GLint] = [:]
 
     /// Compiles and links `source`; throws `.shaderCompile` or `.shaderLink`
     /// with every diagnostic in the message, one per line.
@@ -32,7 +34,7 @@ public final class ShaderProgram {
             let log = Self.infoLog(program, isProgram: true)
             glDeleteProgram(program)
             let diagnostics = source.diagnostics(fromLog: log, fallbackFile: file)
-            throw RasterbarError(.shaderLink, "cannot link: " + diagnostics.map(\.description).joined(separator: "\n"), at: file)
+            throw RasterbarError(.shaderLink, "cannot link: " + diagnostics.map(\.message).joined(separator: "; "), file: file, line: nil)
         }
         self.name = program
         self.file = file
@@ -40,6 +42,44 @@ public final class ShaderProgram {
     }
 
     deinit { glDeleteProgram(name) }
+
+    /// The location of the uniform `uniform`, or -1 when the shader does not use it.
+    func location(of uniform: String) -> GLint {
+        if let l = namedLocations[uniform] { return l }
+        let l = glGetUniformLocation(name, uniform)
+        namedLocations[uniform] = l
+        return l
+    }
+
+    // MARK: Loading through the store
+
+    public static let kind = "shader"
+
+    /// The program for a fragment shader file (key: `program:PATH`), reading
+    /// it and its includes through the store so that editing any of them reloads it.
+    public static func load(from context: LoadContext) throws -> ShaderProgram {
+        let source = try ShaderSource.load(context.key.path) { try context.readText($0) }
+        return try ShaderProgram(fragment: source, file: context.key.path)
+    }
+
+    /// Until a shader has compiled once: magenta and black stripes that crawl,
+    /// so a broken scene is unmistakable (black would look like a dark scene).
+    public static func fallback(for key: ResourceKey) -> ShaderProgram? {
+        try? ShaderProgram(fragment: ShaderSource.fragment(errorPatternSource, file: "<rasterbar error pattern>"),
+                           file: key.path)
+    }
+
+    static let errorPatternSource = """
+        void mainImage(out vec4 fragColor, in vec2 fragCoord) {
+            float stripe = step(0.5, fract((fragCoord.x + fragCoord.y - rbDemoTime * 40.0) / 48.0));
+            fragColor = vec4(mix(vec3(0.08, 0.0, 0.08), vec3(1.0, 0.0, 1.0), stripe), 1.0);
+        }
+        """
+
+    /// The store key of the program for a fragment shader file.
+    public static func key(for shader: String) throws -> ResourceKey {
+        try .logical("program", shader)
+    }
 
     /// The fullscreen triangle, no vertex buffer: positions come from gl_VertexID.
     /// It matches the fragment stage's profile (desktop core or ES).
@@ -69,11 +109,10 @@ public final class ShaderProgram {
             let diagnostics = source.diagnostics(fromLog: log, fallbackFile: file)
                 .filter { $0.severity == .error }
             let first = diagnostics.first
-            let rest = diagnostics.dropFirst().map(\.description)
-            throw RasterbarError(
-                .shaderCompile,
-                ([first.map { "error: \($0.message)" } ?? "error: compile failed"] + rest).joined(separator: "\n"),
-                at: first.map { d in [d.file, d.line.map(String.init), d.column.map(String.init)].compactMap { $0 }.joined(separator: ":") } ?? file)
+            // The first error leads (file:line:column); any others follow in the message.
+            let message = ([first.map { "error: \($0.message)" } ?? "error: compile failed"]
+                           + diagnostics.dropFirst().map(\.description)).joined(separator: "; ")
+            throw RasterbarError(.shaderCompile, message, file: first?.file ?? file, line: first?.line, column: first?.column)
         }
         return shader
     }

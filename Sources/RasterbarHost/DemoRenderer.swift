@@ -1,7 +1,9 @@
-// Draws the demo at a given time into its offscreen target: picks the scene,
-// compiles its program on first use, works out the Shadertoy uniforms. The
-// window and the headless renderer both draw through this, so what the window
-// shows and what a PNG holds come from one code path.
+// Draws the demo at a given time into its offscreen target: picks the scene
+// from the live timeline, takes its program and textures from the store,
+// works out the Shadertoy uniforms. The window and the headless renderer both
+// draw through this, so what the window shows and what a PNG holds come from
+// one code path. Reloads happen in the store's `sync`; this just draws
+// whatever the handles hold now.
 import CGL
 import RasterbarCore
 import RasterbarGL
@@ -28,41 +30,85 @@ public struct FrameClock: Sendable, Equatable {
 
 /// Renders a demo's frames into an offscreen target. GL thread only.
 public final class DemoRenderer {
-    public let folder: DemoFolder
-    public let renderer: SceneRenderer
-    var programs: [Int: ShaderProgram] = [:]
+    public let store: Store
+    /// The live timeline: replaced in place when demo.json is saved.
+    public let timeline: Res<Demo>
+    /// A fixed output size, or nil to follow the demo's resolution (also after reloads).
+    let sizeOverride: PixelSize?
+    public private(set) var renderer: SceneRenderer
+    var programs: [String: Res<ShaderProgram>] = [:]
+    var textures: [String: Res<Texture>] = [:]
 
-    /// Prepares to draw `folder`'s demo at `size` (default: the demo's resolution).
-    public init(folder: DemoFolder, size: PixelSize? = nil) throws {
-        self.folder = folder
-        renderer = try SceneRenderer(size: size ?? folder.demo.meta.resolution)
+    /// Loads the timeline `demoKey` (a demo.json path relative to the store's
+    /// root) and prepares to draw at `size` (default: the demo's resolution).
+    /// Throws if the timeline cannot be loaded: there is nothing to play.
+    public init(store: Store, demoKey: String, size: PixelSize? = nil) throws {
+        self.store = store
+        timeline = try store.get(try .file(demoKey), as: Demo.self)
+        sizeOverride = size
+        renderer = try SceneRenderer(size: size ?? timeline.value.meta.resolution)
     }
 
-    public var demo: Demo { folder.demo }
+    public var demo: Demo { timeline.value }
     public var target: RenderTarget { renderer.target }
 
-    /// Compiles every scene's shader now, so errors surface before playing.
-    public func compileAll() throws {
-        for i in demo.scenes.indices { _ = try program(forScene: i) }
+    /// The program of a shader file; a broken shader gives the error pattern.
+    public func program(for shader: String) throws -> Res<ShaderProgram> {
+        if let p = programs[shader] { return p }
+        let p = try store.get(try ShaderProgram.key(for: shader), as: ShaderProgram.self)
+        programs[shader] = p
+        return p
     }
 
-    /// The program of scene `index`, compiled on first use.
-    public func program(forScene index: Int) throws -> ShaderProgram {
-        if let p = programs[index] { return p }
+    /// The texture of a PNG file; a broken PNG gives a checkerboard.
+    public func texture(for path: String) throws -> Res<Texture> {
+        if let t = textures[path] { return t }
+        let t = try store.get(try .file(path), as: Texture.self)
+        textures[path] = t
+        return t
+    }
+
+    /// Loads every scene's program and textures now, so errors surface before
+    /// the first frame. Returns the errors (each also reported by the store).
+    @discardableResult
+    public func loadAll() throws -> [RasterbarError] {
+        var errors: [RasterbarError] = []
+        for scene in demo.scenes {
+            if let e = try program(for: scene.shader).error { errors.append(e) }
+            for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
+                if let e = try texture(for: path).error { errors.append(e) }
+            }
+        }
+        return errors
+    }
+
+    /// The first error among what the scene at `time` uses, if any.
+    public func error(at time: Double) throws -> RasterbarError? {
+        if let e = timeline.error { return e }
+        guard let index = demo.sceneIndex(at: time) else { return nil }
         let scene = demo.scenes[index]
-        let p = try ShaderProgram(fragment: try folder.shaderSource(for: scene), file: scene.shader)
-        programs[index] = p
-        return p
+        if let e = try program(for: scene.shader).error { return e }
+        for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
+            if let e = try texture(for: path).error { return e }
+        }
+        return nil
     }
 
     /// Draws the demo at `time` (seconds) into the target.
     public func draw(at time: Double, clock: FrameClock) throws {
+        let demo = self.demo
+        if sizeOverride == nil, renderer.size != demo.meta.resolution {
+            renderer = try SceneRenderer(size: demo.meta.resolution)
+        }
         guard let index = demo.sceneIndex(at: time) else {
             renderer.draw(nil, uniforms(time: time, scene: nil, clock: clock))
             return
         }
-        let program = try program(forScene: index)
-        renderer.draw(program, uniforms(time: time, scene: demo.scenes[index], clock: clock))
+        let scene = demo.scenes[index]
+        let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
+        let named = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
+        renderer.draw(try program(for: scene.shader).value, uniforms(time: time, scene: scene, clock: clock),
+                      channels: channels, named: named)
     }
 
     func uniforms(time: Double, scene: Demo.Scene?, clock: FrameClock) -> FrameUniforms {

@@ -1,6 +1,7 @@
 // Renders demo frames with no window and no display server: for
 // `rasterbar render`, tests and benchmarks. Frame-exact: a frame depends only
-// on its time.
+// on its time. Strict: a frame whose shader or texture failed to load is an
+// error, never an error pattern in a file.
 import RasterbarCore
 import RasterbarGL
 
@@ -9,17 +10,20 @@ public final class HeadlessRenderer {
     public let context: HeadlessContext
     public let demoRenderer: DemoRenderer
 
-    /// Loads nothing itself: give it a loaded demo folder. `size` overrides
-    /// the demo's resolution.
+    /// Renders `folder`'s demo; `size` overrides its resolution. Pass a watcher
+    /// to have `sync()` pick up edits (tests, benchmarks).
     public init(folder: DemoFolder, size: PixelSize? = nil, context: HeadlessContext? = nil,
-                environment: [String: String] = [:]) throws {
+                watcher: FileWatcher? = nil, environment: [String: String] = [:],
+                onEvent: @escaping (StoreEvent) -> Void = { _ in }) throws {
         let context = try context ?? HeadlessContext(environment: environment)
         context.makeCurrent()
         self.context = context
-        demoRenderer = try DemoRenderer(folder: folder, size: size)
+        let store = Store(root: folder.root, watcher: watcher, onEvent: onEvent)
+        demoRenderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: size)
     }
 
     public var demo: Demo { demoRenderer.demo }
+    public var store: Store { demoRenderer.store }
 
     /// Checks that `time` lies inside the demo.
     public func validate(time: Double) throws {
@@ -29,10 +33,12 @@ public final class HeadlessRenderer {
         }
     }
 
-    /// Draws the frame at `time` into the offscreen target.
+    /// Draws the frame at `time` into the offscreen target; throws the error of
+    /// anything the frame needs that failed to load.
     public func draw(at time: Double) throws {
         try validate(time: time)
         context.makeCurrent()
+        if let error = try demoRenderer.error(at: time) { throw error }
         try demoRenderer.draw(at: time, clock: .offline(time: time, demo: demo))
     }
 

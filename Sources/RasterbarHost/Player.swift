@@ -1,5 +1,8 @@
-// The player loop: real time from a monotonic clock, keys, drawing the demo
-// into its offscreen target and showing it in the window.
+// The player loop, in a window or headless: real time from a monotonic clock,
+// keys, the store synced once per frame (so saved files show up in the next
+// frame), the demo drawn into its offscreen target and shown. Reloads, errors
+// and the first frame after each reload are reported to people on stderr and,
+// with --events, as JSON lines on stdout for tools.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +21,14 @@ public struct PlayOptions: Sendable {
     public var maxFrames: Int?
     /// Write what the window shows after the last frame to this PNG.
     public var screenshot: String?
+    /// No window: an EGL context, frames paced at the demo's fps.
+    public var headless = false
+    /// Write events as JSON lines on stdout.
+    public var events = false
+    /// Write the first frame after each reload to this PNG.
+    public var snapshot: String?
+    /// How files are watched.
+    public var watch = FileWatcher.Options()
     public init() {}
 }
 
@@ -27,52 +38,114 @@ public struct PlayResult: Sendable {
     public var endTime: Double
 }
 
-/// Plays a demo in a window until it ends, Esc, or the window closes.
+/// Where the player's lines go.
+public struct PlayerOutput {
+    /// One line for people (stderr).
+    public var human: (String) -> Void
+    /// One JSON line for tools (stdout).
+    public var event: (String) -> Void
+
+    /// stderr and stdout, flushed line by line so tools see each event at once.
+    public static let standard = PlayerOutput(
+        human: { fputs("rasterbar: \($0)\n", stderr) },
+        event: { fputs($0 + "\n", stdout); fflush(stdout) })
+}
+
+/// Plays a demo until it ends, Esc, the window closes, or `maxFrames`.
 public final class Player {
     let folder: DemoFolder
     let options: PlayOptions
     let environment: [String: String]
+    let output: PlayerOutput
 
-    public init(folder: DemoFolder, options: PlayOptions, environment: [String: String]) {
+    public init(folder: DemoFolder, options: PlayOptions, environment: [String: String], output: PlayerOutput = .standard) {
         self.folder = folder
         self.options = options
         self.environment = environment
+        self.output = output
     }
 
-    /// Opens the window and plays. Throws `.noDisplay` with no display, and
-    /// shader errors before the first frame.
+    /// Plays. Throws `.noDisplay` for a window with no display; broken shaders
+    /// and textures only report and show their fallbacks.
     public func run() throws -> PlayResult {
-        let demo = folder.demo
-        let window = try Window(title: "\(demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
+        var window: Window?
+        var headless: HeadlessContext?
+        if options.headless {
+            headless = try HeadlessContext(environment: environment)
+        } else {
+            window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
                                 environment: environment)
-        let renderer = try DemoRenderer(folder: folder)
-        try renderer.compileAll()
-        var playback = Playback(duration: demo.meta.duration, start: options.start, loops: options.loop, paused: options.paused)
+        }
+        _ = headless // keeps the headless context alive for the whole loop
+        let pending = EventQueue()
+        let watcher = FileWatcher(root: folder.root, options: options.watch)
+        let store = Store(root: folder.root, watcher: watcher) { pending.events.append($0) }
+        let renderer = try DemoRenderer(store: store, demoKey: folder.demoKey)
+        try renderer.loadAll()
+        report(pending)
+
+        var playback = Playback(duration: renderer.demo.meta.duration, start: options.start, loops: options.loop,
+                                paused: options.paused)
         var frames = 0
         var mouse = SIMD4<Float>.zero
         let clock = ContinuousClock()
-        var last = clock.now
-        while !window.shouldClose {
-            for command in window.pollCommands() { playback.apply(command) }
+        let started = clock.now
+        var last = started
+        while window?.shouldClose != true {
+            for command in window?.pollCommands() ?? [] {
+                if command == .reloadAll { store.reloadAll() }
+                playback.apply(command)
+            }
             if playback.quitRequested || playback.reachedEnd { break }
+            let reloaded = store.sync()
+            report(pending)
+            if playback.duration != renderer.demo.meta.duration { playback.setDuration(renderer.demo.meta.duration) }
             let now = clock.now
             let dt = (now - last).seconds
             last = now
             if frames > 0 { playback.advance(by: dt) }
-            mouse = window.mouse(for: renderer.target.size, previous: mouse)
-            let frameClock = FrameClock(frame: frames, timeDelta: frames == 0 ? 1 / demo.meta.fps : dt,
+            if let window { mouse = window.mouse(for: renderer.target.size, previous: mouse) }
+            let frameClock = FrameClock(frame: frames, timeDelta: frames == 0 ? 1 / renderer.demo.meta.fps : dt,
                                         date: Self.wallClockDate(), mouse: mouse)
             try renderer.draw(at: playback.time, clock: frameClock)
-            window.present(renderer.target)
+            if !reloaded.isEmpty { try reportFrame(frames, time: playback.time, reloaded: reloaded, renderer: renderer) }
             frames += 1
-            if let limit = options.maxFrames, frames >= limit {
-                if let path = options.screenshot { try window.readBackBuffer().writePNG(to: path) }
+            let lastFrame = options.maxFrames.map { frames >= $0 } ?? false
+            if let window {
+                window.present(renderer.target)
+                if lastFrame, let path = options.screenshot { try window.readBackBuffer().writePNG(to: path) }
                 window.swap()
-                break
+            } else {
+                if lastFrame, let path = options.screenshot { try renderer.target.readImage().writePNG(to: path) }
+                // No vsync without a window: sleep to the next frame's time.
+                let next = started + .seconds(Double(frames) / renderer.demo.meta.fps)
+                if next > clock.now { sleep(until: next, clock: clock) }
             }
-            window.swap()
+            if lastFrame { break }
         }
         return PlayResult(frames: frames, endTime: playback.time)
+    }
+
+    func report(_ pending: EventQueue) {
+        for event in pending.events {
+            if options.events { output.event(event.jsonLine) }
+            if let line = event.humanLine { output.human(line) }
+        }
+        pending.events.removeAll()
+    }
+
+    /// The first frame drawn after a reload: finished, optionally saved, reported.
+    func reportFrame(_ frame: Int, time: Double, reloaded: [ResourceKey], renderer: DemoRenderer) throws {
+        var fields: [(String, JSONLine.Value)] = [("event", .string("frame")), ("frame", .int(frame)),
+                                                  ("time", .number((time * 1000).rounded() / 1000)),
+                                                  ("reloaded", .strings(reloaded.map(\.path)))]
+        if let path = options.snapshot {
+            try renderer.target.readImage().writePNG(to: path)
+            fields.append(("snapshot", .string(path)))
+        } else {
+            finishGL()
+        }
+        if options.events { output.event(JSONLine.object(fields)) }
     }
 
     /// Shadertoy's iDate from the local wall clock.
@@ -85,6 +158,19 @@ public final class Player {
         let seconds = Float(parts.tm_hour * 3600 + parts.tm_min * 60 + parts.tm_sec) + Float(ts.tv_nsec) / 1e9
         return SIMD4(Float(parts.tm_year + 1900), Float(parts.tm_mon), Float(parts.tm_mday), seconds)
     }
+}
+
+/// Events gathered during a load or sync, reported after it.
+final class EventQueue {
+    var events: [StoreEvent] = []
+}
+
+/// Sleeps the calling thread until `deadline` (the loop is synchronous).
+func sleep(until deadline: ContinuousClock.Instant, clock: ContinuousClock) {
+    let remaining = (deadline - clock.now).seconds
+    guard remaining > 0 else { return }
+    var ts = timespec(tv_sec: Int(remaining), tv_nsec: Int((remaining - Double(Int(remaining))) * 1e9))
+    nanosleep(&ts, nil)
 }
 
 extension Duration {

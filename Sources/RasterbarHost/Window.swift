@@ -134,6 +134,7 @@ public enum PlayerKeys {
         case GLFW_KEY_SPACE: return .togglePause
         case GLFW_KEY_LEFT: return .seek(by: -1)
         case GLFW_KEY_RIGHT: return .seek(by: 1)
+        case GLFW_KEY_R: return .reloadAll
         default: return nil
         }
     }

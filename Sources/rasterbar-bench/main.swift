@@ -52,7 +52,7 @@ func benchmarkHeadlessFrames() throws {
     var raw = [UInt8](repeating: 0, count: size.width * size.height * 4)
     var error = [CChar](repeating: 0, count: 1024)
     for (index, scene) in folder.demo.scenes.enumerated() {
-        let source = try folder.shaderSource(for: scene)
+        let source = try ShaderSource.load(scene.shader) { try FileIO.readText(folder.path(of: $0)) }
         // Both draw the same time span inside the scene.
         let step = (scene.end - scene.start) / Double(framesPerRound + 1)
         func engineRound() throws -> Double {

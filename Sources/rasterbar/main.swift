@@ -17,7 +17,7 @@ struct RasterbarCommand: ParsableCommand {
 
 struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Play a demo in a window (Esc quits, Space pauses, Left/Right seek 1 s).")
+        abstract: "Play a demo in a window, reloading every file you save (Esc quits, Space pauses, Left/Right seek 1 s, R reloads all).")
 
     @Argument(help: "demo.json, or a folder holding one.")
     var demo = "demo.json"
@@ -31,25 +31,50 @@ struct Play: ParsableCommand {
     @Flag(help: "Start paused (Space plays).")
     var paused = false
 
+    @Flag(help: "No window: run the player loop on a headless GL context (for tests and tools).")
+    var headless = false
+
+    @Flag(help: "Write every load, reload, error and reloaded frame as a JSON line on stdout.")
+    var events = false
+
+    @Option(help: "Write the first frame after each reload to this PNG.")
+    var snapshot: String?
+
     @Option(help: "Quit after this many frames.")
     var frames: Int?
 
-    @Option(help: "With --frames: write what the window shows after the last frame to this PNG.")
+    @Option(help: "With --frames: write what was shown after the last frame to this PNG.")
     var screenshot: String?
+
+    @Flag(help: "Watch files by polling instead of inotify (also: RASTERBAR_WATCH=poll).")
+    var poll = false
+
+    @Option(help: "Milliseconds a file must stay quiet after a change before it reloads.")
+    var debounce: Double = 12
 
     func run() throws {
         try reportingErrors {
-            let folder = try DemoFolder.load(demo)
+            let environment = ProcessInfo.processInfo.environment
+            // Missing shaders and textures only show fallbacks while playing; fix them live.
+            let folder = try DemoFolder.load(demo, checkFiles: false)
             var options = PlayOptions()
             options.start = start
             options.loop = loop
             options.paused = paused
             options.maxFrames = frames
             options.screenshot = screenshot
+            options.headless = headless
+            options.events = events
+            options.snapshot = snapshot
+            options.watch.debounce = debounce / 1000
+            if poll || environment["RASTERBAR_WATCH"] == "poll" { options.watch.mode = .polling }
+            guard debounce >= 0, debounce <= 10_000 else {
+                throw RasterbarError(.invalidArgument, "--debounce \(debounce) is out of range", hint: "use 0 to 10000 milliseconds")
+            }
             if screenshot != nil && frames == nil {
                 throw RasterbarError(.invalidArgument, "--screenshot needs --frames N", hint: "e.g. --frames 10 --screenshot shot.png")
             }
-            _ = try Player(folder: folder, options: options, environment: ProcessInfo.processInfo.environment).run()
+            _ = try Player(folder: folder, options: options, environment: environment).run()
         }
     }
 }
