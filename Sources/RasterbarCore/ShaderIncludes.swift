@@ -1,6 +1,6 @@
-// `#include "path"` for shaders: the included text is spliced in with `#line`
-// directives giving each file its own source-string number, so the driver's
-// messages map back to the included file and its own line numbers.
+// `#include "path"` for shaders: the included text is spliced in place, and a
+// line map records which file and line each resulting line came from, so the
+// driver's messages point at the included file and its own line numbers.
 // Paths are relative to the including file and stay inside the demo. Each file
 // is included once per shader (as if every file had `#pragma once`), so
 // diamonds of shared helpers just work. Cycles and missing files are errors at
@@ -12,9 +12,10 @@ extension ShaderSource {
     public static func load(_ file: String, read: (String) throws -> String) throws -> ShaderSource {
         try withoutActuallyEscaping(read) { read in
             var expander = IncludeExpander(read: read)
-            let body = try expander.expand(file, number: 0, stack: [])
-            var source = fragment(body, file: file)
-            for (number, path) in expander.files { source.files[number] = path }
+            try expander.expand(file, stack: [])
+            var source = fragment(expander.lines.joined(separator: "\n"), file: file)
+            // Without includes every line maps to itself: no map needed.
+            if expander.included.count > 1 { source.lineMap = expander.origins }
             return source
         }
     }
@@ -22,27 +23,24 @@ extension ShaderSource {
 
 private struct IncludeExpander {
     let read: (String) throws -> String
-    /// Source-string numbers of included files (0 is the main file, 1 the prelude).
-    var files: [Int: String] = [:]
+    var lines: [Substring] = []
+    var origins: [ShaderSource.Origin] = []
     var included: Set<String> = []
-    var nextNumber = 2
 
     init(read: @escaping (String) throws -> String) {
         self.read = read
     }
 
-    mutating func expand(_ file: String, number: Int, stack: [String]) throws -> String {
+    mutating func expand(_ file: String, stack: [String]) throws {
         let text = try read(file)
         included.insert(file)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var out: [Substring] = []
-        out.reserveCapacity(lines.count)
-        for (index, line) in lines.enumerated() {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
             guard let target = Self.includeTarget(line) else {
-                out.append(line)
+                lines.append(line)
+                origins.append(.init(file: file, line: lineNumber))
                 continue
             }
-            let lineNumber = index + 1
             let dir = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? ""
             let path: String
             do {
@@ -55,24 +53,16 @@ private struct IncludeExpander {
                 throw RasterbarError(.includeCycle, "#include cycle: \(cycle)", file: file, line: lineNumber,
                                      hint: "remove one of the includes")
             }
-            if included.contains(path) {
-                out.append("// #include \"\(Substring(target))\" (already included)")
-                continue
-            }
-            let includedNumber = nextNumber
-            nextNumber += 1
-            files[includedNumber] = path
-            let body: String
+            // The include line itself stays as a comment, keeping the map simple.
+            lines.append("// " + line)
+            origins.append(.init(file: file, line: lineNumber))
+            if included.contains(path) { continue }
             do {
-                body = try expand(path, number: includedNumber, stack: stack + [file])
+                try expand(path, stack: stack + [file])
             } catch let e as RasterbarError where e.kind == .fileNotFound && e.file == nil {
                 throw RasterbarError(.fileNotFound, "#include \"\(target)\": file not found (\(path))", file: file, line: lineNumber)
             }
-            out.append("#line 1 \(includedNumber)")
-            out.append(Substring(body))
-            out.append("#line \(lineNumber + 1) \(number)")
         }
-        return out.joined(separator: "\n")
     }
 
     /// The quoted path of an `#include "path"` line, or nil.

@@ -6,8 +6,10 @@
 //   with the Shadertoy uniforms and a `main`, so pasted shaders run unchanged.
 // - Plain GLSL (starts with `#version`): compiled as written; it declares the
 //   uniforms it uses and its own `out vec4`.
-// `#line` directives give every file its own source-string number, so driver
-// messages map back to file and line. No GL here.
+// A line map takes driver messages back to file and line, through includes:
+// the user's text is source-string 0 from its line 1 on, whatever it includes
+// (drivers disagree on source numbers after `#line L S`, but all count lines).
+// No GL here.
 
 /// One message from the shader compiler, mapped to the author's file.
 public struct ShaderDiagnostic: Sendable, Equatable, CustomStringConvertible {
@@ -37,16 +39,26 @@ public struct ShaderSource: Sendable, Equatable {
     /// Source-string number of the engine's own wrapper lines.
     static let preludeNumber = 1
 
+    /// One line of the author's files.
+    public struct Origin: Sendable, Equatable {
+        public var file: String
+        public var line: Int
+    }
+
     public var text: String
     public var style: Style
     /// File name for each source-string number used in `#line` directives.
     public var files: [Int: String]
+    /// Where each line of source-string 0 came from (index 0 is line 1); empty
+    /// when source 0 is one file with its own line numbers.
+    public var lineMap: [Origin] = []
 
     /// Wraps text already prepared for the driver.
-    public init(text: String, style: Style, files: [Int: String]) {
+    public init(text: String, style: Style, files: [Int: String], lineMap: [Origin] = []) {
         self.text = text
         self.style = style
         self.files = files
+        self.lineMap = lineMap
     }
 
     /// The uniforms Shadertoy declares, in the order Shadertoy documents them,
@@ -179,7 +191,11 @@ public struct ShaderSource: Sendable, Equatable {
                 s = s[s.index(after: colon)...].drop { $0 == " " }
             }
         }
-        let file = files[number] ?? "source \(number)"
+        var file = files[number] ?? "source \(number)"
+        if number == 0, let l = lineNumber, l >= 1, l <= lineMap.count {
+            file = lineMap[l - 1].file
+            lineNumber = lineMap[l - 1].line
+        }
         return ShaderDiagnostic(file: file, line: lineNumber, column: column, severity: severity ?? .error,
                                 message: String(s))
     }

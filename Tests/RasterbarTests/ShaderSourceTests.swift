@@ -27,3 +27,26 @@ final class ShaderSourceTests: XCTestCase {
         XCTAssertEqual(unknown.map(\.description), ["Shaders/x.frag: error: main not found"])
     }
 }
+
+final class ShaderIncludeTests: XCTestCase {
+    func testIncludesAreSplicedOnceAndMappedBackToTheirLines() throws {
+        let files = [
+            "s.frag": "#include \"lib/a.glsl\"\n#include \"lib/b.glsl\"\nvoid mainImage(out vec4 c, in vec2 f) {}",
+            "lib/a.glsl": "#include \"common.glsl\"\nfloat a;",
+            "lib/b.glsl": "#include \"common.glsl\"\nfloat b;",
+            "lib/common.glsl": "float shared;",
+        ]
+        var reads: [String] = []
+        let source = try ShaderSource.load("s.frag") { path in
+            reads.append(path)
+            guard let text = files[path] else { throw RasterbarError(.fileNotFound, "file not found", at: path) }
+            return text
+        }
+        XCTAssertEqual(reads, ["s.frag", "lib/a.glsl", "lib/common.glsl", "lib/b.glsl"], "common.glsl is read and spliced once")
+        XCTAssertEqual(source.text.components(separatedBy: "float shared;").count, 2)
+        let log = source.lineMap.enumerated().map { "0:\($0.offset + 1)(1): error: here" }.joined(separator: "\n")
+        let places = source.diagnostics(fromLog: log, fallbackFile: "s.frag").map { "\($0.file):\($0.line!)" }
+        XCTAssertEqual(places, ["s.frag:1", "lib/a.glsl:1", "lib/common.glsl:1", "lib/a.glsl:2",
+                                "s.frag:2", "lib/b.glsl:1", "lib/b.glsl:2", "s.frag:3"])
+    }
+}

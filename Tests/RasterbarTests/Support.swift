@@ -99,3 +99,62 @@ func assertRasterbarError<T>(_ kind: RasterbarError.Kind, file: StaticString = #
     }
     return nil
 }
+
+/// A long-running `rasterbar` whose stdout lines are collected as they come.
+final class LiveProcess {
+    let process = Process()
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var partial = ""
+
+    init(_ arguments: [String], directory: URL? = nil) throws {
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("rasterbar")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            guard let self else { return }
+            let data = handle.availableData
+            self.lock.lock()
+            self.partial += String(decoding: data, as: UTF8.self)
+            while let newline = self.partial.firstIndex(of: "\n") {
+                self.lines.append(String(self.partial[..<newline]))
+                self.partial = String(self.partial[self.partial.index(after: newline)...])
+            }
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Every line so far.
+    var output: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    /// Waits for a line after the first `skip` lines that contains every needle; returns its index.
+    func waitForLine(containing needles: [String], after skip: Int = 0, timeout: Double = 20) -> Int? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let all = output
+            if all.count > skip, let i = all[skip...].firstIndex(where: { line in needles.allSatisfy { line.contains($0) } }) {
+                return i
+            }
+            if !process.isRunning { return nil }
+            usleep(5000)
+        }
+        return nil
+    }
+}
