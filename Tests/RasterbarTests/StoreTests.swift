@@ -81,6 +81,18 @@ final class StoreTests: XCTestCase {
         XCTAssertNil(res.error)
     }
 
+    func testAFileReplacedByAFolderIsUnreadableAndKeepsTheLastGood() throws {
+        let h = try StoreHarness(self, files: ["notes.txt": "text"])
+        let res = try h.store.get(try .file("notes.txt"), as: TextResource.self)
+        try FileManager.default.removeItem(atPath: h.path("notes.txt"))
+        try FileManager.default.createDirectory(atPath: h.path("notes.txt"), withIntermediateDirectories: false)
+        let deadline = Date().addingTimeInterval(5)
+        while res.error?.kind != .fileUnreadable, Date() < deadline { h.syncUntilChange(timeout: 0.2) }
+        XCTAssertEqual(res.error?.kind, .fileUnreadable)
+        XCTAssertEqual(res.error?.message, "is a folder, not a file")
+        XCTAssertEqual(res.value.text, "text")
+    }
+
     func testAFolderDeletedAndRecreatedUnderTheWatcher() throws {
         let h = try StoreHarness(self, files: ["lib/deep/notes.txt": "v1"])
         let res = try h.store.get(try .file("lib/deep/notes.txt"), as: TextResource.self)

@@ -316,8 +316,10 @@ final class WatchEngine: @unchecked Sendable {
         }
         let path = dir.isEmpty ? name : dir + "/" + name
         if mask & UInt32(IN_ISDIR) != 0 {
-            // A folder appeared or vanished: files under it may have too.
+            // A folder appeared or vanished: files under it may have too, and
+            // a watched file may have been replaced by a folder of its name.
             markUnder(path, &s)
+            if s.wanted[path] != nil { s.pending[path] = Self.now() }
             for wanted in s.wantedDirs where wanted == path || wanted.hasPrefix(path + "/") { ensureWatch(wanted, &s) }
             return
         }
