@@ -21,11 +21,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+func now() -> Double { monotonicSeconds() }
 
 func median(_ values: [Double]) -> Double {
     let s = values.sorted()

@@ -237,15 +237,9 @@ final class WatchEngine: @unchecked Sendable {
 
     /// Marks every watched file at or under `dir` as possibly changed.
     func markUnder(_ dir: String, _ s: inout State) {
-        let now = Self.now()
+        let now = monotonicSeconds()
         let prefix = dir.isEmpty ? "" : dir + "/"
         for path in s.wanted.keys where path.hasPrefix(prefix) { s.pending[path] = now }
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     // MARK: The watcher thread
@@ -256,7 +250,7 @@ final class WatchEngine: @unchecked Sendable {
             let timeout: Int32 = state.withLock { s in
                 guard s.running else { return -2 }
                 var wait = Double.infinity
-                let now = Self.now()
+                let now = monotonicSeconds()
                 if let earliest = s.pending.values.min() { wait = min(wait, earliest + options.debounce - now) }
                 if !s.polled.isEmpty { wait = min(wait, s.nextPoll - now) }
                 return wait.isInfinite ? -1 : Int32(max(0, (wait * 1000).rounded(.up)))
@@ -319,16 +313,16 @@ final class WatchEngine: @unchecked Sendable {
             // A folder appeared or vanished: files under it may have too, and
             // a watched file may have been replaced by a folder of its name.
             markUnder(path, &s)
-            if s.wanted[path] != nil { s.pending[path] = Self.now() }
+            if s.wanted[path] != nil { s.pending[path] = monotonicSeconds() }
             for wanted in s.wantedDirs where wanted == path || wanted.hasPrefix(path + "/") { ensureWatch(wanted, &s) }
             return
         }
-        if s.wanted[path] != nil { s.pending[path] = Self.now() }
+        if s.wanted[path] != nil { s.pending[path] = monotonicSeconds() }
     }
 
     func pollStats() {
         state.withLock { s in
-            let now = Self.now()
+            let now = monotonicSeconds()
             guard !s.polled.isEmpty, now >= s.nextPoll else { return }
             s.nextPoll = now + options.pollInterval
             for (path, old) in s.polled {
@@ -344,7 +338,7 @@ final class WatchEngine: @unchecked Sendable {
     /// Reads files whose events have gone quiet; reports those whose content changed.
     func settle() {
         let due: [String] = state.withLock { s in
-            let now = Self.now()
+            let now = monotonicSeconds()
             return s.pending.filter { now - $0.value >= options.debounce }.map(\.key)
         }
         guard !due.isEmpty else { return }
@@ -364,7 +358,7 @@ final class WatchEngine: @unchecked Sendable {
         state.withLock { s in
             var any = false
             for path in due {
-                guard let since = s.pending[path], Self.now() - since >= options.debounce else { continue } // new event meanwhile
+                guard let since = s.pending[path], monotonicSeconds() - since >= options.debounce else { continue } // new event meanwhile
                 s.pending[path] = nil
                 guard let snapshot = snapshots[path], let known = s.wanted[path] else { continue }
                 if snapshot.hash != known.hash || snapshot.readError != nil {

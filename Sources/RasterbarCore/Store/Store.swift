@@ -8,10 +8,6 @@
 //
 // Not thread-safe: create it, `get` from it and `sync` it on one thread (the
 // GL thread, since loaders may make GL objects). Only the watcher runs beside it.
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A type the store can load. Loaders read files and other resources through
 /// the context, which records them as dependencies.
 public protocol Loadable {
@@ -169,7 +165,7 @@ public final class Store {
         }
         let parent = loading.last
         let context = LoadContext(key: key, store: self, changes: parent?.changes ?? [:])
-        let started = Self.now()
+        let started = monotonicSeconds()
         loading.append(context)
         defer { loading.removeLast() }
         let res: Res<T>
@@ -200,7 +196,7 @@ public final class Store {
         if let failure {
             onEvent(.error(kind: T.kind, key: key, error: failure))
         } else {
-            onEvent(.reload(kind: T.kind, key: key, generation: 1, milliseconds: (Self.now() - started) * 1000))
+            onEvent(.reload(kind: T.kind, key: key, generation: 1, milliseconds: (monotonicSeconds() - started) * 1000))
         }
         return res
     }
@@ -240,7 +236,7 @@ public final class Store {
             // reloaded with a new value. A failed dependency keeps its old value.
             guard !entry.files.isDisjoint(with: changed) || !entry.resources.isDisjoint(with: succeeded) else { continue }
             let context = LoadContext(key: key, store: self, changes: changes)
-            let started = Self.now()
+            let started = monotonicSeconds()
             loading.append(context)
             do {
                 let generation = try entry.reload(context)
@@ -248,7 +244,7 @@ public final class Store {
                 record(entry, context)
                 succeeded.insert(key)
                 reloaded.append(key)
-                onEvent(.reload(kind: entry.kind, key: key, generation: generation, milliseconds: (Self.now() - started) * 1000))
+                onEvent(.reload(kind: entry.kind, key: key, generation: generation, milliseconds: (monotonicSeconds() - started) * 1000))
             } catch {
                 loading.removeLast()
                 // Keep watching what it used to depend on as well as what it reached this time.
@@ -296,11 +292,5 @@ public final class Store {
     static func asRasterbarError(_ error: Error, key: ResourceKey) -> RasterbarError {
         if let e = error as? RasterbarError { return e }
         return RasterbarError(.fileUnreadable, "\(error)", at: key.path)
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
