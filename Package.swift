@@ -21,8 +21,14 @@ let package = Package(
         ),
         .systemLibrary(name: "CGLFW", pkgConfig: "glfw3", providers: [.apt(["libglfw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // sigsetjmp/siglongjmp around every script call, which Swift cannot express.
+        .target(name: "RasterbarGuard"),
         // The versioned C ABI between host and scene scripts: the only thing that crosses.
         .target(name: "RasterbarABI"),
+        // What scene scripts import. The engine builds it with swiftc at run time
+        // from these sources; it is a target here only so every build checks it.
+        // The host never links it.
+        .target(name: "RasterbarSDK", dependencies: ["RasterbarABI"]),
 
         // MARK: Engine layers
         // Core data without GL: demo model, JSON, shader source assembly, images, playback clock.
@@ -30,7 +36,7 @@ let package = Package(
         // The OpenGL backend: programs, framebuffers, the scene renderer, EGL headless context.
         .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL"]),
         // The host: the window, the headless renderer and the player loop.
-        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "CGLFW", "CGL"]),
+        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL"]),
 
         // MARK: Executables
         .executableTarget(

@@ -18,14 +18,34 @@ public struct Demo: Sendable, Equatable {
         public var name: String
         public var start: Double
         public var end: Double
-        /// Fragment shader path, relative to the demo's root folder.
-        public var shader: String
+        /// What draws the scene: a fragment shader or a Swift script.
+        public var source: Source
+        /// Named numbers the scene reads (scripts through `param`).
+        public var params: [String: Double] = [:]
         /// PNG paths bound to iChannel0..3 (nil: nothing bound).
         public var channels: [String?] = []
         /// PNG paths bound to sampler2D uniforms by name.
         public var textures: [NamedTexture] = []
         /// Where the scene is written in demo.json, for messages about it.
         public var origin: String
+
+        /// True for a script scene.
+        public var isScript: Bool { if case .script = source { return true } else { return false } }
+    }
+
+    /// What draws a scene.
+    public enum Source: Sendable, Equatable {
+        /// A fragment shader path, relative to the demo's root folder.
+        case shader(String)
+        /// A Swift scene script path, relative to the demo's root folder.
+        case script(String)
+
+        /// The path, whichever it is.
+        public var path: String {
+            switch self {
+            case let .shader(p), let .script(p): return p
+            }
+        }
     }
 
     /// A texture bound to a uniform of the scene's shader by name.
@@ -37,10 +57,16 @@ public struct Demo: Sendable, Equatable {
     public var meta: Meta
     public var scenes: [Scene]
 
+    /// Every script the demo uses, once each.
+    public var scripts: [String] {
+        var seen: Set<String> = []
+        return scenes.compactMap { if case let .script(p) = $0.source, seen.insert(p).inserted { return p } else { return nil } }
+    }
+
     /// Every file the demo names, with where it is named (for existence checks).
     public var referencedFiles: [(path: String, field: String, origin: String)] {
         scenes.enumerated().flatMap { i, scene -> [(path: String, field: String, origin: String)] in
-            [(scene.shader, "scenes[\(i)].shader", scene.origin)]
+            [(scene.source.path, "scenes[\(i)].\(scene.isScript ? "script" : "shader")", scene.origin)]
                 + scene.channels.enumerated().compactMap { c, path in path.map { ($0, "scenes[\(i)].channels[\(c)]", scene.origin) } }
                 + scene.textures.map { ($0.path, "scenes[\(i)].textures.\($0.uniform)", scene.origin) }
         }
@@ -177,7 +203,7 @@ private struct DemoReader {
     }
 
     func scene(_ value: JSONValue, _ path: String) throws -> Demo.Scene {
-        _ = try members(value, path, allowed: ["name", "start", "end", "shader", "channels", "textures"])
+        _ = try members(value, path, allowed: ["name", "start", "end", "shader", "script", "channels", "textures", "params"])
         func required(_ key: String) throws -> JSONValue {
             guard let v = value[key] else { throw fail(value, "\(path).\(key)", "missing") }
             return v
@@ -190,10 +216,32 @@ private struct DemoReader {
         let end = try number(endValue, "\(path).end")
         guard start >= 0 else { throw fail(startValue, "\(path).start", "must be 0 or more, found \(start)") }
         guard end > start else { throw fail(endValue, "\(path).end", "must be after start (\(start)), found \(end)") }
-        let shaderValue = try required("shader")
-        let shader = try filePath(shaderValue, "\(path).shader")
-        var scene = Demo.Scene(name: name, start: start, end: end, shader: try DemoPath.normalize(shader),
-                               origin: "\(file):\(shaderValue.line):\(shaderValue.column)")
+        let source: Demo.Source
+        let sourceValue: JSONValue
+        switch (value["shader"], value["script"]) {
+        case let (shader?, nil):
+            source = .shader(try filePath(shader, "\(path).shader"))
+            sourceValue = shader
+        case let (nil, script?):
+            let scriptPath = try filePath(script, "\(path).script")
+            guard scriptPath.hasSuffix(".swift") else {
+                throw fail(script, "\(path).script", "'\(scriptPath)' is not a .swift file", hint: "scripts live in Scripts/Name.swift")
+            }
+            source = .script(scriptPath)
+            sourceValue = script
+        case (_?, _?):
+            throw fail(value, path, "has both a shader and a script", hint: "a scene is drawn by one of them")
+        case (nil, nil):
+            throw fail(value, "\(path).shader", "missing", hint: "give the scene a \"shader\" or a \"script\"")
+        }
+        var scene = Demo.Scene(name: name, start: start, end: end, source: source,
+                               origin: "\(file):\(sourceValue.line):\(sourceValue.column)")
+        if let params = value["params"] {
+            guard case let .object(members) = params.kind else {
+                throw fail(params, "\(path).params", "must map names to numbers, found \(params.typeName)")
+            }
+            for member in members { scene.params[member.key] = try number(member.value, "\(path).params.\(member.key)") }
+        }
         if let channels = value["channels"] {
             guard case let .array(items) = channels.kind else {
                 throw fail(channels, "\(path).channels", "must be an array of up to 4 PNG paths (or null), found \(channels.typeName)")

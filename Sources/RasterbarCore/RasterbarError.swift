@@ -21,6 +21,13 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case includeCycle
         case dependencyFailed
         case watchFailed
+        /// Still being prepared in the background (a script compiling): not an error to report.
+        case pending
+        case scriptCompile
+        case scriptLoad
+        case scriptTrap
+        case abiMismatch
+        case toolchainMissing
     }
 
     /// Which error this is; stable across releases.

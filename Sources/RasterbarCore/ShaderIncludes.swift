@@ -10,13 +10,19 @@ extension ShaderSource {
     /// Reads `file` (demo-relative) and everything it includes through `read`,
     /// then prepares it as `fragment(_:file:)` does.
     public static func load(_ file: String, read: (String) throws -> String) throws -> ShaderSource {
+        let (text, lineMap) = try expandIncludes(file, read: read)
+        var source = fragment(text, file: file)
+        source.lineMap = lineMap
+        return source
+    }
+
+    /// `file` with its includes spliced in, and where each line came from
+    /// (empty when nothing was included: every line maps to itself).
+    static func expandIncludes(_ file: String, read: (String) throws -> String) throws -> (String, [Origin]) {
         try withoutActuallyEscaping(read) { read in
             var expander = IncludeExpander(read: read)
             try expander.expand(file, stack: [])
-            var source = fragment(expander.lines.joined(separator: "\n"), file: file)
-            // Without includes every line maps to itself: no map needed.
-            if expander.included.count > 1 { source.lineMap = expander.origins }
-            return source
+            return (expander.lines.joined(separator: "\n"), expander.included.count > 1 ? expander.origins : [])
         }
     }
 }

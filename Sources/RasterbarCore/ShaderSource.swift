@@ -107,6 +107,27 @@ public struct ShaderSource: Sendable, Equatable {
         return ShaderSource(text: text, style: .shadertoy, files: files)
     }
 
+    /// A geometry shader stage (for script scenes): one file holds both stages,
+    /// selected by `RB_VERTEX_SHADER` or `RB_FRAGMENT_SHADER`. The engine adds
+    /// the version, the Shadertoy uniforms and, for the vertex stage, the
+    /// attributes `rb_Position` (xyz, w: point size) and `rb_Color`.
+    public static func geometry(_ vertex: Bool, file: String, read: (String) throws -> String) throws -> ShaderSource {
+        let (body, lineMap) = try expandIncludes(file, read: read)
+        let attributes = vertex
+            ? "layout(location = 0) in vec4 rb_Position;\nlayout(location = 1) in vec4 rb_Color;\n"
+            : ""
+        let text = """
+            #version \(wrapVersion)
+            #define \(vertex ? "RB_VERTEX_SHADER" : "RB_FRAGMENT_SHADER") 1
+            #line 1 \(preludeNumber)
+            \(shadertoyUniforms)
+            \(attributes)#line 1 0
+            \(body)
+
+            """
+        return ShaderSource(text: text, style: .glsl, files: [0: file, preludeNumber: "<rasterbar prelude>"], lineMap: lineMap)
+    }
+
     /// True when the first directive of the file is `#version`.
     static func declaresVersion(_ source: String) -> Bool {
         var inBlockComment = false

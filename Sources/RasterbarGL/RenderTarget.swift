@@ -12,13 +12,17 @@ public final class RenderTarget {
     /// Reused by readImage: a fresh 4 MB buffer per frame costs more in page faults than the copy.
     var staging: [UInt8] = []
 
+    /// True for a 16-bit float target (RGBA16F), false for RGBA8.
+    public let hdr: Bool
+
     /// Allocates the target; throws when the driver cannot make it complete.
-    public init(size: PixelSize) throws {
+    public init(size: PixelSize, hdr: Bool = false) throws {
         self.size = size
+        self.hdr = hdr
         var tex: GLuint = 0
         glGenTextures(1, &tex)
         glBindTexture(glEnum(GL_TEXTURE_2D), tex)
-        glTexStorage2D(glEnum(GL_TEXTURE_2D), 1, glEnum(GL_RGBA8), GLsizei(size.width), GLsizei(size.height))
+        glTexStorage2D(glEnum(GL_TEXTURE_2D), 1, glEnum(hdr ? GL_RGBA16F : GL_RGBA8), GLsizei(size.width), GLsizei(size.height))
         glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
         glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
         var fbo: GLuint = 0
@@ -29,7 +33,7 @@ public final class RenderTarget {
         texture = tex
         framebuffer = fbo
         guard status == glEnum(GL_FRAMEBUFFER_COMPLETE) else {
-            throw RasterbarError(.graphicsUnavailable, "the GL driver cannot render to a \(size) RGBA8 target (status 0x\(String(status, radix: 16)))",
+            throw RasterbarError(.graphicsUnavailable, "the GL driver cannot render to a \(size) \(hdr ? "RGBA16F" : "RGBA8") target (status 0x\(String(status, radix: 16)))",
                                  hint: "try a smaller --size")
         }
     }

@@ -39,11 +39,19 @@ public struct FrameUniforms: Sendable, Equatable {
     }
 }
 
+/// How draws combine with what the target holds.
+public enum BlendMode: Sendable { case none, alpha, add }
+
+/// What geometry vertices make.
+public enum PrimitiveMode: Sendable { case points, lines, lineStrip, triangles, triangleStrip }
+
 /// Draws scene programs into an offscreen target. GL thread only.
 public final class SceneRenderer {
     public let target: RenderTarget
     /// GL core profiles need a bound vertex array even with no attributes.
     let emptyVertexArray: GLuint
+    /// Where script geometry is streamed.
+    let geometry = GeometryBuffer()
 
     /// Makes a renderer drawing at `size`.
     public init(size: PixelSize) throws {
@@ -64,14 +72,34 @@ public final class SceneRenderer {
     /// as iChannel0..3, `named` after them), or clears to black when there is no scene.
     public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms, channels: [Texture?] = [],
                      named: [(uniform: String, texture: Texture)] = []) {
-        glBindFramebuffer(glEnum(GL_FRAMEBUFFER), target.framebuffer)
-        glViewport(0, 0, GLsizei(size.width), GLsizei(size.height))
+        bind(target)
         guard let program else {
-            glClearColor(0, 0, 0, 1)
-            glClear(GLbitfield(GL_COLOR_BUFFER_BIT))
+            clear(to: SIMD4(0, 0, 0, 1))
             return
         }
         glUseProgram(program.name)
+        setFrameUniforms(program, uniforms, size: size)
+        bindChannels(program, channels)
+        bindNamed(program, named.map { ($0.uniform, $0.texture.name) })
+        drawFullscreenTriangle()
+    }
+
+    // MARK: Steps, shared with script scenes
+
+    /// Draws into `target` from now on.
+    public func bind(_ target: RenderTarget) {
+        glBindFramebuffer(glEnum(GL_FRAMEBUFFER), target.framebuffer)
+        glViewport(0, 0, GLsizei(target.size.width), GLsizei(target.size.height))
+    }
+
+    /// Clears the bound target.
+    public func clear(to color: SIMD4<Float>) {
+        glClearColor(color.x, color.y, color.z, color.w)
+        glClear(GLbitfield(GL_COLOR_BUFFER_BIT))
+    }
+
+    /// Sets the Shadertoy uniforms of the bound `program` for a target of `size`.
+    public func setFrameUniforms(_ program: ShaderProgram, _ uniforms: FrameUniforms, size: PixelSize) {
         let l = program.locations
         if l.resolution >= 0 { glUniform3f(l.resolution, Float(size.width), Float(size.height), 1) }
         if l.time >= 0 { glUniform1f(l.time, Float(uniforms.sceneTime)) }
@@ -83,11 +111,15 @@ public final class SceneRenderer {
         if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
         if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
         if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
+    }
+
+    /// Binds iChannel0..3 of the bound `program` (an unbound channel samples black, as on Shadertoy).
+    public func bindChannels(_ program: ShaderProgram, _ channels: [Texture?]) {
+        let l = program.locations
         var resolutions = [Float](repeating: 0, count: 12)
         for unit in 0..<4 {
             let texture = unit < channels.count ? channels[unit] : nil
             glActiveTexture(glEnum(GL_TEXTURE0) + GLenum(unit))
-            // An unbound channel samples black, as on Shadertoy.
             glBindTexture(glEnum(GL_TEXTURE_2D), texture?.name ?? 0)
             if l.channels[unit] >= 0 { glUniform1i(l.channels[unit], GLint(unit)) }
             if let texture {
@@ -97,14 +129,50 @@ public final class SceneRenderer {
             }
         }
         if l.channelResolution >= 0 { glUniform3fv(l.channelResolution, 4, resolutions) }
+        glActiveTexture(glEnum(GL_TEXTURE0))
+    }
+
+    /// Binds GL textures to sampler uniforms of the bound `program` by name, on units 4 and up.
+    public func bindNamed(_ program: ShaderProgram, _ named: [(uniform: String, texture: GLuint)]) {
         for (i, binding) in named.enumerated() {
             let location = program.location(of: binding.uniform)
             guard location >= 0 else { continue }
             glActiveTexture(glEnum(GL_TEXTURE0) + GLenum(4 + i))
-            glBindTexture(glEnum(GL_TEXTURE_2D), binding.texture.name)
+            glBindTexture(glEnum(GL_TEXTURE_2D), binding.texture)
             glUniform1i(location, GLint(4 + i))
         }
         glActiveTexture(glEnum(GL_TEXTURE0))
+    }
+
+    /// Sets how the next draws blend.
+    public func setBlend(_ mode: BlendMode) {
+        switch mode {
+        case .none:
+            glDisable(glEnum(GL_BLEND))
+        case .alpha:
+            glEnable(glEnum(GL_BLEND))
+            glBlendFunc(glEnum(GL_SRC_ALPHA), glEnum(GL_ONE_MINUS_SRC_ALPHA))
+        case .add:
+            glEnable(glEnum(GL_BLEND))
+            glBlendFunc(glEnum(GL_SRC_ALPHA), glEnum(GL_ONE))
+        }
+    }
+
+    /// Draws `count` rb_vertex values with the bound program.
+    public func drawGeometry(_ vertices: UnsafeRawPointer, count: Int, as primitive: PrimitiveMode) {
+        let mode: Int32
+        switch primitive {
+        case .points: mode = GL_POINTS
+        case .lines: mode = GL_LINES
+        case .lineStrip: mode = GL_LINE_STRIP
+        case .triangles: mode = GL_TRIANGLES
+        case .triangleStrip: mode = GL_TRIANGLE_STRIP
+        }
+        geometry.draw(vertices, count: count, mode: glEnum(mode))
+    }
+
+    /// The fullscreen triangle with whatever program is bound.
+    public func drawFullscreenTriangle() {
         glBindVertexArray(emptyVertexArray)
         glDrawArrays(glEnum(GL_TRIANGLES), 0, 3)
     }

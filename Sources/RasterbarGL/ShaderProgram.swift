@@ -15,12 +15,18 @@ public final class ShaderProgram: Loadable {
     /// Locations of uniforms bound by name (textures), looked up once each.
     var namedLocations: [String: GLint] = [:]
 
-    /// Compiles and links `source`; throws `.shaderCompile` or `.shaderLink`
-    /// with every diagnostic in the message, one per line.
-    public init(fragment source: ShaderSource, file: String) throws {
+    /// Compiles and links a fullscreen program for the fragment `source`;
+    /// throws `.shaderCompile` or `.shaderLink` naming the file and line.
+    public convenience init(fragment source: ShaderSource, file: String) throws {
         let vertexText = Self.vertexSource(for: source)
-        let vertex = try Self.compile(glEnum(GL_VERTEX_SHADER), vertexText, file: "<rasterbar vertex stage>",
-                                      source: ShaderSource(text: vertexText, style: .glsl, files: [0: "<rasterbar vertex stage>"]))
+        try self.init(vertex: ShaderSource(text: vertexText, style: .glsl, files: [0: "<rasterbar vertex stage>"]),
+                      fragment: source, file: file)
+    }
+
+    /// Compiles and links two stages.
+    public init(vertex vertexSource: ShaderSource, fragment source: ShaderSource, file: String) throws {
+        let vertex = try Self.compile(glEnum(GL_VERTEX_SHADER), vertexSource.text, file: vertexSource.files[0] ?? file,
+                                      source: vertexSource)
         defer { glDeleteShader(vertex) }
         let fragment = try Self.compile(glEnum(GL_FRAGMENT_SHADER), source.text, file: file, source: source)
         defer { glDeleteShader(fragment) }
@@ -43,6 +49,31 @@ public final class ShaderProgram: Loadable {
 
     deinit { glDeleteProgram(name) }
 
+    /// Sets a float uniform (1 to 4 components) by name; unknown names are ignored.
+    public func setUniform(_ uniform: String, floats: UnsafeBufferPointer<Float>) {
+        let l = location(of: uniform)
+        guard l >= 0, let p = floats.baseAddress else { return }
+        glUseProgram(name)
+        switch floats.count {
+        case 1: glUniform1fv(l, 1, p)
+        case 2: glUniform2fv(l, 1, p)
+        case 3: glUniform3fv(l, 1, p)
+        case 4: glUniform4fv(l, 1, p)
+        default: break
+        }
+    }
+
+    /// Sets an int uniform by name; unknown names are ignored.
+    public func setUniform(_ uniform: String, int value: Int32) {
+        let l = location(of: uniform)
+        guard l >= 0 else { return }
+        glUseProgram(name)
+        glUniform1i(l, value)
+    }
+
+    /// Makes this the program the next draws use.
+    public func use() { glUseProgram(name) }
+
     /// The location of the uniform `uniform`, or -1 when the shader does not use it.
     func location(of uniform: String) -> GLint {
         if let l = namedLocations[uniform] { return l }
@@ -55,11 +86,24 @@ public final class ShaderProgram: Loadable {
 
     public static let kind = "shader"
 
-    /// The program for a fragment shader file (key: `program:PATH`), reading
-    /// it and its includes through the store so that editing any of them reloads it.
+    /// The program for a shader file, reading it and its includes through the
+    /// store so that editing any of them reloads it. Key `program:PATH`: a
+    /// fullscreen fragment shader; `geometry:PATH`: a geometry shader file.
     public static func load(from context: LoadContext) throws -> ShaderProgram {
-        let source = try ShaderSource.load(context.key.path) { try context.readText($0) }
-        return try ShaderProgram(fragment: source, file: context.key.path)
+        let path = context.key.path
+        if context.key.namespace == geometryNamespace {
+            let vertex = try ShaderSource.geometry(true, file: path) { try context.readText($0) }
+            let fragment = try ShaderSource.geometry(false, file: path) { try context.readText($0) }
+            return try ShaderProgram(vertex: vertex, fragment: fragment, file: path)
+        }
+        return try ShaderProgram(fragment: try ShaderSource.load(path) { try context.readText($0) }, file: path)
+    }
+
+    static let geometryNamespace = "geometry"
+
+    /// The store key of the geometry program in a shader file.
+    public static func geometryKey(for shader: String) throws -> ResourceKey {
+        try .logical(geometryNamespace, shader)
     }
 
     /// Until a shader has compiled once: magenta and black stripes that crawl,

@@ -4,7 +4,7 @@
 // draw through this, so what the window shows and what a PNG holds come from
 // one code path. Reloads happen in the store's `sync`; this just draws
 // whatever the handles hold now.
-import CGL
+import Foundation
 import RasterbarCore
 import RasterbarGL
 
@@ -35,18 +35,34 @@ public final class DemoRenderer {
     public let timeline: Res<Demo>
     /// A fixed output size, or nil to follow the demo's resolution (also after reloads).
     let sizeOverride: PixelSize?
+    /// Offline frames are a pure function of time (scripts are replayed from their
+    /// scene's start); live frames follow the clock.
+    let offline: Bool
     public private(set) var renderer: SceneRenderer
     var programs: [String: Res<ShaderProgram>] = [:]
     var textures: [String: Res<Texture>] = [:]
+    var scripts: [String: ScriptScene] = [:]
+    /// Reports scripts that run too long (live only).
+    var watchdog: Watchdog?
+    /// Drawn where a scene has nothing to show: the crawling magenta stripes.
+    lazy var placeholder: ShaderProgram? = ShaderProgram.fallback(for: try! .file("placeholder"))
 
     /// Loads the timeline `demoKey` (a demo.json path relative to the store's
     /// root) and prepares to draw at `size` (default: the demo's resolution).
-    /// Throws if the timeline cannot be loaded: there is nothing to play.
-    public init(store: Store, demoKey: String, size: PixelSize? = nil) throws {
+    /// Scripts compile with the store's `ScriptCompiler` if one is registered,
+    /// else with a blocking one made here. Throws if the timeline cannot be
+    /// loaded: there is nothing to play.
+    public init(store: Store, demoKey: String, size: PixelSize? = nil, offline: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.store = store
+        self.offline = offline
         timeline = try store.get(try .file(demoKey), as: Demo.self)
         sizeOverride = size
         renderer = try SceneRenderer(size: size ?? timeline.value.meta.resolution)
+        if store.service(ScriptCompiler.self) == nil {
+            store.register(ScriptCompiler(demoRoot: store.root, blocking: true, environment: environment))
+        }
+        Guard.install()
     }
 
     public var demo: Demo { timeline.value }
@@ -68,13 +84,26 @@ public final class DemoRenderer {
         return t
     }
 
-    /// Loads every scene's program and textures now, so errors surface before
-    /// the first frame. Returns the errors (each also reported by the store).
+    /// The running script of a scene (one instance per scene).
+    func scriptScene(for scene: Demo.Scene, path: String) throws -> ScriptScene {
+        let id = "\(scene.name)|\(path)"
+        if let s = scripts[id] { return s }
+        let library = try store.get(try ScriptLibrary.key(for: path), as: ScriptLibrary.self)
+        let host = ScriptHost(store: store, script: path, renderer: { [unowned self] in renderer }) { [unowned self] line in
+            store.onEvent(.warning(message: line))
+        }
+        let s = try ScriptScene(script: path, library: library, host: host, watchdog: watchdog) { [unowned self] in store.onEvent($0) }
+        scripts[id] = s
+        return s
+    }
+
+    /// Loads every scene's program or script and its textures now, so errors
+    /// surface before the first frame. Returns the errors (each also reported by the store).
     @discardableResult
     public func loadAll() throws -> [RasterbarError] {
         var errors: [RasterbarError] = []
         for scene in demo.scenes {
-            if let e = try program(for: scene.shader).error { errors.append(e) }
+            if let e = try sourceError(scene) { errors.append(e) }
             for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
                 if let e = try texture(for: path).error { errors.append(e) }
             }
@@ -82,12 +111,21 @@ public final class DemoRenderer {
         return errors
     }
 
+    func sourceError(_ scene: Demo.Scene) throws -> RasterbarError? {
+        switch scene.source {
+        case let .shader(path): return try program(for: path).error
+        case let .script(path):
+            let s = try scriptScene(for: scene, path: path)
+            return s.library.error ?? s.trap
+        }
+    }
+
     /// The first error among what the scene at `time` uses, if any.
     public func error(at time: Double) throws -> RasterbarError? {
         if let e = timeline.error { return e }
         guard let index = demo.sceneIndex(at: time) else { return nil }
         let scene = demo.scenes[index]
-        if let e = try program(for: scene.shader).error { return e }
+        if let e = try sourceError(scene) { return e }
         for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
             if let e = try texture(for: path).error { return e }
         }
@@ -105,10 +143,35 @@ public final class DemoRenderer {
             return
         }
         let scene = demo.scenes[index]
-        let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
-        let named = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
-        renderer.draw(try program(for: scene.shader).value, uniforms(time: time, scene: scene, clock: clock),
-                      channels: channels, named: named)
+        switch scene.source {
+        case let .shader(path):
+            let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
+            let named = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
+            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, clock: clock),
+                          channels: channels, named: named)
+        case let .script(path):
+            let script = try scriptScene(for: scene, path: path)
+            let drew: Bool
+            if offline {
+                drew = script.drawOffline(at: time, scene: scene, fps: demo.meta.fps) { t in
+                    self.uniforms(time: t, scene: scene, clock: .offline(time: t, demo: demo))
+                }
+            } else {
+                drew = script.draw(uniforms(time: time, scene: scene, clock: clock), params: scene.params)
+            }
+            if !drew { drawPlaceholder(script, uniforms(time: time, scene: scene, clock: clock)) }
+        }
+    }
+
+    /// A script with nothing to run: dark grey while its first compile runs,
+    /// the magenta stripes when it failed.
+    func drawPlaceholder(_ script: ScriptScene, _ uniforms: FrameUniforms) {
+        let compiling = script.library.isFallback && script.library.error == nil && script.trap == nil
+        renderer.draw(compiling ? nil : placeholder, uniforms)
+        if compiling {
+            renderer.bind(renderer.target)
+            renderer.clear(to: SIMD4(0.08, 0.08, 0.1, 1))
+        }
     }
 
     func uniforms(time: Double, scene: Demo.Scene?, clock: FrameClock) -> FrameUniforms {

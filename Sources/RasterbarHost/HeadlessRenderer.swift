@@ -2,6 +2,7 @@
 // `rasterbar render`, tests and benchmarks. Frame-exact: a frame depends only
 // on its time. Strict: a frame whose shader or texture failed to load is an
 // error, never an error pattern in a file.
+import Foundation
 import RasterbarCore
 import RasterbarGL
 
@@ -13,13 +14,13 @@ public final class HeadlessRenderer {
     /// Renders `folder`'s demo; `size` overrides its resolution. Pass a watcher
     /// to have `sync()` pick up edits (tests, benchmarks).
     public init(folder: DemoFolder, size: PixelSize? = nil, context: HeadlessContext? = nil,
-                watcher: FileWatcher? = nil, environment: [String: String] = [:],
+                watcher: FileWatcher? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 onEvent: @escaping (StoreEvent) -> Void = { _ in }) throws {
         let context = try context ?? HeadlessContext(environment: environment)
         context.makeCurrent()
         self.context = context
         let store = Store(root: folder.root, watcher: watcher, onEvent: onEvent)
-        demoRenderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: size)
+        demoRenderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: size, offline: true, environment: environment)
     }
 
     public var demo: Demo { demoRenderer.demo }
@@ -40,6 +41,8 @@ public final class HeadlessRenderer {
         context.makeCurrent()
         if let error = try demoRenderer.error(at: time) { throw error }
         try demoRenderer.draw(at: time, clock: .offline(time: time, demo: demo))
+        // A script that trapped while drawing this frame: the file must not hold a placeholder.
+        if let error = try demoRenderer.error(at: time) { throw error }
     }
 
     /// Renders the frame at `time` and reads it back top-down.

@@ -6,6 +6,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import RasterbarCore
 import RasterbarGL
 
@@ -80,7 +81,19 @@ public final class Player {
         let pending = EventQueue()
         let watcher = FileWatcher(root: folder.root, options: options.watch)
         let store = Store(root: folder.root, watcher: watcher) { pending.events.append($0) }
-        let renderer = try DemoRenderer(store: store, demoKey: folder.demoKey)
+        // Scripts compile in the background; a finished compile reloads the
+        // script through the store like a save would.
+        let compiler = ScriptCompiler(demoRoot: folder.root, blocking: false, environment: environment)
+        compiler.whenFinished { [weak watcher] script in watcher?.poke(script) }
+        store.register(compiler)
+        StderrTap.start()
+        let output = self.output, events = options.events
+        let watchdog = Watchdog(limit: 1.0) { message in
+            if events { output.event(StoreEvent.warning(message: message).jsonLine) }
+            output.human(message)
+        }
+        let renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, environment: environment)
+        renderer.watchdog = watchdog
         try renderer.loadAll()
         report(pending)
 

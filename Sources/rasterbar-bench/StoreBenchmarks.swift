@@ -20,11 +20,12 @@ func temporaryDemoCopy(_ folder: DemoFolder) throws -> String {
     let dir = NSTemporaryDirectory() + "rasterbar-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: folder.file, toPath: dir + "/demo.json")
+    // Scenes, their includes and textures: copy the folders they live in.
     for scene in folder.demo.scenes {
-        let target = dir + "/" + scene.shader
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: target) {
-            try FileManager.default.copyItem(atPath: folder.path(of: scene.shader), toPath: target)
+        let top = String(scene.source.path.split(separator: "/").first ?? "")
+        let target = dir + "/" + top
+        if !top.isEmpty, !FileManager.default.fileExists(atPath: target) {
+            try FileManager.default.copyItem(atPath: folder.path(of: top), toPath: target)
         }
     }
     return dir
@@ -92,7 +93,7 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
 }
 
 func XCTUnwrapScene(_ demo: Demo, shader: String) throws -> Demo.Scene {
-    guard let scene = demo.scenes.first(where: { $0.shader == shader }) else { fail("no scene uses \(shader)") }
+    guard let scene = demo.scenes.first(where: { $0.source == .shader(shader) }) else { fail("no scene uses \(shader)") }
     return scene
 }
 

@@ -48,7 +48,9 @@ func benchmarkHeadlessFrames() throws {
     var raw = [UInt8](repeating: 0, count: size.width * size.height * 4)
     var error = [CChar](repeating: 0, count: 1024)
     for (index, scene) in folder.demo.scenes.enumerated() {
-        let source = try ShaderSource.load(scene.shader) { try FileIO.readText(folder.path(of: $0)) }
+        // The raw reference draws one fragment shader: script scenes have no raw equivalent.
+        guard case let .shader(shader) = scene.source else { continue }
+        let source = try ShaderSource.load(shader) { try FileIO.readText(folder.path(of: $0)) }
         // Both draw the same time span inside the scene.
         let step = (scene.end - scene.start) / Double(framesPerRound + 1)
         func engineRound() throws -> Double {
@@ -78,7 +80,7 @@ func benchmarkHeadlessFrames() throws {
             let e = try engineRound(), r = try rawRound(), i = try imageRound()
             engine.append(e); reference.append(r); ratios.append(e / r); imageRatios.append(i / r)
         }
-        let pad = scene.shader.padding(to: 26)
+        let pad = shader.padding(to: 26)
         print("  scene \(index) \(pad) engine \(fmt(median(engine))) ms  raw C \(fmt(median(reference))) ms  ratio \(fmt(median(ratios), 3))  (top-down Image: \(fmt(median(imageRatios), 3)))")
     }
 }

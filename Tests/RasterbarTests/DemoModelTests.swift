@@ -14,7 +14,7 @@ final class DemoModelTests: XCTestCase {
         XCTAssertEqual(demo.meta.resolution, PixelSize(width: 320, height: 200))
         XCTAssertEqual(demo.meta.duration, 9, "duration defaults to the last scene's end")
         XCTAssertEqual(demo.scenes.map(\.name), ["a", "b"])
-        XCTAssertEqual(demo.scenes[1].shader, "Shaders/b.frag")
+        XCTAssertEqual(demo.scenes[1].source, .shader("Shaders/b.frag"))
         XCTAssertEqual(demo.sceneIndex(at: 0), 0)
         XCTAssertEqual(demo.sceneIndex(at: 4.999), 0)
         XCTAssertEqual(demo.sceneIndex(at: 5), 1, "end is exclusive, start inclusive")

@@ -68,6 +68,12 @@ public final class FileWatcher: @unchecked Sendable {
         engine.watch(path, hash: hash)
     }
 
+    /// Reports `path` as changed now, whatever its content hash: for work that
+    /// finished elsewhere (a compiled script) so its dependants reload.
+    public func poke(_ path: String) {
+        engine.poke(path)
+    }
+
     /// Changes that settled since the last call: path -> new contents. Cheap
     /// when there are none (one atomic load).
     public func takeChanges() -> [String: FileSnapshot] {
@@ -167,6 +173,16 @@ final class WatchEngine: @unchecked Sendable {
             if mode == .polling || s.polledDirs.contains(dir) { s.polled[path] = signature(path) }
         }
         wake()
+    }
+
+    func poke(_ path: String) {
+        let snapshot: FileSnapshot
+        do { snapshot = FileSnapshot(bytes: try FileIO.read(absolute(path))) } catch { snapshot = FileSnapshot(bytes: nil) }
+        state.withLock { s in
+            s.ready[path] = snapshot
+            if s.wanted[path] != nil { s.wanted[path] = Known(hash: snapshot.hash) }
+            hasReady.store(true, ordering: .releasing)
+        }
     }
 
     func takeChanges() -> [String: FileSnapshot] {

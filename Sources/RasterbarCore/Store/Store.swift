@@ -94,6 +94,9 @@ public final class LoadContext {
         return text
     }
 
+    /// A service registered on the store (e.g. the script compiler).
+    public func service<T: AnyObject>(_ type: T.Type) -> T? { store.service(type) }
+
     /// Gets another resource and makes this one depend on it.
     public func get<T: Loadable>(_ key: ResourceKey, as type: T.Type = T.self) throws -> Res<T> {
         resources.insert(key)
@@ -138,6 +141,17 @@ public final class Store {
     /// Loads in progress, innermost last (cycle detection, dependency hand-off).
     var loading: [LoadContext] = []
     var forced: Set<String> = []
+    var services: [ObjectIdentifier: AnyObject] = [:]
+
+    /// Makes `service` available to loaders (e.g. the script compiler).
+    public func register<T: AnyObject>(_ service: T) {
+        services[ObjectIdentifier(T.self)] = service
+    }
+
+    /// The registered service of type `T`.
+    public func service<T: AnyObject>(_ type: T.Type) -> T? {
+        services[ObjectIdentifier(T.self)] as? T
+    }
 
     /// A store over `root`. Pass a watcher to reload on change.
     public init(root: String, watcher: FileWatcher?, onEvent: @escaping (StoreEvent) -> Void = { _ in }) {
@@ -174,6 +188,15 @@ public final class Store {
             res = Res(value: try T.load(from: context), generation: 1, error: nil)
         } catch {
             let e = Self.asRasterbarError(error, key: key)
+            if e.kind == .pending, let fallback = T.fallback(for: key) {
+                // Not ready yet (compiling in the background): the fallback
+                // stands in, and the finished work triggers the real load.
+                res = Res(value: fallback, generation: 0, error: nil)
+                let entry = makeEntry(key, res)
+                entries[key] = entry
+                record(entry, context)
+                return res
+            }
             guard let fallback = T.fallback(for: key) else {
                 // Not kept, so nothing would watch the files it tried: the
                 // resource that asked for it watches them instead, and retries.
@@ -183,14 +206,7 @@ public final class Store {
             res = Res(value: fallback, generation: 0, error: e)
             failure = e
         }
-        let entry = Entry(key: key, kind: T.kind, handle: res, reload: { [unowned res] context in
-            res.value = try T.load(from: context)
-            res.generation += 1
-            res.error = nil
-            return res.generation
-        }, fail: { [unowned res] error in
-            res.error = error
-        })
+        let entry = makeEntry(key, res)
         entries[key] = entry
         record(entry, context)
         if let failure {
@@ -199,6 +215,17 @@ public final class Store {
             onEvent(.reload(kind: T.kind, key: key, generation: 1, milliseconds: (monotonicSeconds() - started) * 1000))
         }
         return res
+    }
+
+    func makeEntry<T: Loadable>(_ key: ResourceKey, _ res: Res<T>) -> Entry {
+        Entry(key: key, kind: T.kind, handle: res, reload: { [unowned res] context in
+            res.value = try T.load(from: context)
+            res.generation += 1
+            res.error = nil
+            return res.generation
+        }, fail: { [unowned res] error in
+            res.error = error
+        })
     }
 
     /// Applies the changes the watcher has seen: every resource depending on a
@@ -252,6 +279,7 @@ public final class Store {
                 context.resources.formUnion(entry.resources)
                 record(entry, context)
                 let e = Self.asRasterbarError(error, key: key)
+                if e.kind == .pending { continue } // the finished work will trigger it again
                 entry.fail(e)
                 onEvent(.error(kind: entry.kind, key: key, error: e))
             }

@@ -38,6 +38,7 @@ extension StoreEvent {
         case let .reload(kind, key, generation, ms) where generation > 1:
             return "reloaded \(kind) \(key.path) (generation \(generation), \(String(format2: ms)) ms)"
         case .reload: return nil
+        case let .error(_, _, error) where error.kind == .scriptTrap: return "\(error)"
         case let .error(_, _, error): return "\(error) (the last good version keeps running)"
         case let .warning(message): return message
         }

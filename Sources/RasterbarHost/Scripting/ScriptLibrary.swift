@@ -1,0 +1,114 @@
+// A compiled scene script, loaded through the store: its source file is the
+// dependency, the compiler turns it into a library, this opens it and checks
+// its ABI before anything in it runs.
+//
+// Libraries are never dlclosed. The Swift runtime registers each image's type
+// metadata and conformance records when it is loaded and never unregisters
+// them; after a dlclose the next dynamic cast anywhere in the process scans
+// the unloaded records and crashes (measured here: shared/DESIGN.md). So every
+// generation stays mapped, which is what the memory benchmark measures. Each
+// content gets its own file name in the cache, so dlopen's cache by path
+// never hands back stale code; saving content that was loaded before reuses
+// that (identical) image.
+import Foundation
+import RasterbarABI
+import RasterbarCore
+import RasterbarGuard
+
+/// A loaded script library, or the placeholder while none has loaded.
+public final class ScriptLibrary: Loadable {
+    /// The scene type the script defines.
+    public let typeName: String
+    /// The exported description; nil for the placeholder.
+    let script: UnsafePointer<rb_script>?
+    /// The library file; empty for the placeholder.
+    public let path: String
+
+    init(typeName: String, script: UnsafePointer<rb_script>?, path: String) {
+        self.typeName = typeName
+        self.script = script
+        self.path = path
+    }
+
+    /// True until a library has loaded.
+    public var isPlaceholder: Bool { script == nil }
+
+    public static let kind = "script"
+
+    /// The store key of a script file's library.
+    public static func key(for script: String) throws -> ResourceKey { try .logical("script", script) }
+
+    public static func load(from context: LoadContext) throws -> ScriptLibrary {
+        let script = context.key.path
+        let source = try context.read(script)
+        guard let compiler = context.service(ScriptCompiler.self) else {
+            throw RasterbarError(.scriptLoad, "no script compiler is set up", at: script)
+        }
+        let library = try compiler.library(for: script, source: source)
+        return try open(library, script: script, typeName: try ScriptCompiler.typeName(of: script))
+    }
+
+    /// Nothing loaded yet: the scene shows a placeholder.
+    public static func fallback(for key: ResourceKey) -> ScriptLibrary? {
+        ScriptLibrary(typeName: (try? ScriptCompiler.typeName(of: key.path)) ?? key.path, script: nil, path: "")
+    }
+
+    /// Opens a library and checks it is a Rasterbar script of this ABI.
+    public static func open(_ library: String, script: String, typeName: String) throws -> ScriptLibrary {
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw RasterbarError(.scriptLoad, "cannot load the compiled script: \(reason)", at: script)
+        }
+        guard let symbol = dlsym(handle, RB_SCRIPT_ENTRY_SYMBOL) else {
+            throw RasterbarError(.scriptLoad, "the library exports no \(RB_SCRIPT_ENTRY_SYMBOL)", at: script,
+                                 hint: "scripts are built by Rasterbar from Scripts/Name.swift; do not load other libraries")
+        }
+        let entry = unsafeBitCast(symbol, to: rb_script_entry_fn.self)
+        // Even the entry runs script code (its static initialisers): guard it.
+        final class Out { var script: UnsafePointer<rb_script>? }
+        let out = Out()
+        let signal = Guard.call { out.script = entry() }
+        let result = out.script
+        if signal != 0 {
+            throw RasterbarError(.scriptTrap, "crashed (\(Guard.name(signal))) while loading", at: script)
+        }
+        guard let script = result else {
+            throw RasterbarError(.scriptLoad, "\(RB_SCRIPT_ENTRY_SYMBOL) returned nothing", at: script)
+        }
+        let description = script.pointee
+        guard description.abi_version == RB_ABI_VERSION else {
+            throw RasterbarError(.abiMismatch, "built for Rasterbar ABI \(description.abi_version), this engine speaks \(RB_ABI_VERSION)",
+                                 at: library, hint: "delete the script cache (RASTERBAR_CACHE) to rebuild it")
+        }
+        guard Int(description.struct_size) >= MemoryLayout<rb_script>.size,
+              description.create != nil, description.frame != nil, description.save_state != nil, description.destroy != nil else {
+            throw RasterbarError(.abiMismatch, "its rb_script is incomplete (size \(description.struct_size), need \(MemoryLayout<rb_script>.size))",
+                                 at: library)
+        }
+        return ScriptLibrary(typeName: typeName, script: script, path: library)
+    }
+}
+
+/// Swift over the C guard: runs a closure so that a trap inside returns its signal.
+enum Guard {
+    /// Installs the guard (once) and an alternate signal stack for this thread.
+    static func install() { rb_guard_install() }
+
+    /// Runs `body`; returns 0, or the signal that ended it. The closure travels
+    /// in a manually retained box: a trap jumps over every release in the
+    /// script's frames, and then the box (and whatever it holds) is leaked
+    /// rather than checked, which is the right trade for a rare event.
+    static func call(_ body: @escaping () -> Void) -> Int32 {
+        let box = Unmanaged.passRetained(Body(body))
+        let signal = rb_guard_call({ raw in Unmanaged<Body>.fromOpaque(raw!).takeUnretainedValue().run() }, box.toOpaque())
+        if signal == 0 { box.release() }
+        return signal
+    }
+
+    final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    static func name(_ signal: Int32) -> String { String(cString: rb_guard_signal_name(signal)) }
+}

@@ -1,0 +1,210 @@
+// One script scene on the timeline: which generation of its library runs,
+// its instance and its state, and what happens when a generation traps.
+//
+// - A new generation takes over at a frame boundary: the running instance
+//   saves its state, is destroyed, and the new one is created from that state
+//   (or starts fresh, saying so, when the state no longer fits).
+// - Every call into the script runs under the crash guard. A trap marks that
+//   generation failed, reports the signal and the runtime's message, and rolls
+//   back to the last generation that drew a frame (recreated from the state
+//   saved at the last swap), or to a clearly marked placeholder if there is none.
+// - Offline (render, export), a frame depends only on its time: the scene is
+//   run from its start at the demo's frame rate up to the frame asked for.
+import RasterbarABI
+import RasterbarCore
+import RasterbarGL
+
+/// A script scene's generations and instance. Render thread only.
+final class ScriptScene {
+    struct Running {
+        let library: ScriptLibrary
+        let generation: Int
+        let instance: UnsafeMutableRawPointer?
+    }
+
+    let script: String
+    let key: ResourceKey
+    let library: Res<ScriptLibrary>
+    let host: ScriptHost
+    let report: (StoreEvent) -> Void
+    let watchdog: Watchdog?
+
+    private(set) var running: Running?
+    private(set) var lastGood: (library: ScriptLibrary, generation: Int)?
+    /// The state saved at the last swap: what a new or rolled-back instance starts from.
+    private(set) var state: [UInt8]?
+    private var failed: Set<ObjectIdentifier> = []
+    /// The last trap, until a generation draws a frame again.
+    private(set) var trap: RasterbarError?
+    /// Offline: the time of the last frame simulated, if it lies on the frame grid
+    /// (a frame between grid times changes the state, so the next render restarts).
+    private var simulated: Double?
+
+    init(script: String, library: Res<ScriptLibrary>, host: ScriptHost, watchdog: Watchdog?, report: @escaping (StoreEvent) -> Void) throws {
+        self.script = script
+        self.key = try ScriptLibrary.key(for: script)
+        self.library = library
+        self.host = host
+        self.watchdog = watchdog
+        self.report = report
+    }
+
+    /// True when the scene has nothing to run (still compiling, never compiled, or every generation failed).
+    var showsPlaceholder: Bool { running == nil }
+
+    // MARK: Live
+
+    /// Draws one live frame: adopts a new generation if one loaded, then runs it.
+    /// Returns false when there is nothing to run (draw a placeholder).
+    func draw(_ uniforms: FrameUniforms, params: [String: Double]) -> Bool {
+        adoptNewGeneration(uniforms, params: params)
+        guard let running else { return false }
+        return runFrame(running, uniforms, params: params)
+    }
+
+    func adoptNewGeneration(_ uniforms: FrameUniforms, params: [String: Double]) {
+        let candidate = library.value
+        guard !candidate.isPlaceholder, candidate !== running?.library,
+              !failed.contains(ObjectIdentifier(candidate)) else { return }
+        host.beginFrame(uniforms, params: params)
+        if let current = running {
+            if let saved = save(current) { state = saved }
+            destroy(current)
+            running = nil
+        }
+        start(candidate, generation: library.generation, uniforms, params: params)
+    }
+
+    /// Creates an instance of `library` from the saved state.
+    @discardableResult
+    func start(_ library: ScriptLibrary, generation: Int, _ uniforms: FrameUniforms, params: [String: Double], fresh: Bool = false) -> Bool {
+        guard let script = library.script else { return false }
+        host.beginFrame(uniforms, params: params)
+        var restored: Int32 = 0
+        var instance: UnsafeMutableRawPointer?
+        let given = fresh ? nil : state
+        let context = host.context
+        let signal = guarded("create", library) {
+            if let given {
+                given.withUnsafeBytes { instance = script.pointee.create(context, $0.baseAddress, $0.count, &restored) }
+            } else {
+                instance = script.pointee.create(context, nil, 0, &restored)
+            }
+        }
+        host.endFrame()
+        if signal != 0 {
+            fail(library, generation: generation, signal: signal, during: "create", uniforms, params: params)
+            return false
+        }
+        running = Running(library: library, generation: generation, instance: instance)
+        if restored == Int32(RB_STATE_INCOMPATIBLE.rawValue) {
+            state = nil
+            report(.warning(message: "\(script.pointee.name.map { String(cString: $0) } ?? self.script) in \(self.script): the saved state no longer fits the new code (generation \(generation)), so it starts fresh"))
+        }
+        return true
+    }
+
+    func runFrame(_ current: Running, _ uniforms: FrameUniforms, params: [String: Double]) -> Bool {
+        guard let script = current.library.script else { return false }
+        host.beginFrame(uniforms, params: params)
+        let context = host.context
+        let signal = guarded("frame", current.library) { script.pointee.frame(current.instance, context) }
+        host.endFrame()
+        if signal != 0 {
+            fail(current.library, generation: current.generation, signal: signal, during: "frame", uniforms, params: params)
+            return running != nil && running!.library !== current.library ? runFrame(running!, uniforms, params: params) : false
+        }
+        if lastGood?.library !== current.library { lastGood = (current.library, current.generation) }
+        trap = nil
+        return true
+    }
+
+    func save(_ current: Running) -> [UInt8]? {
+        guard let script = current.library.script else { return nil }
+        final class Sink { var bytes: [UInt8] = [] }
+        let sink = Sink()
+        var writer = rb_state_writer(host: Unmanaged.passUnretained(sink).toOpaque()) { host, bytes, size in
+            guard let host, let bytes else { return }
+            Unmanaged<Sink>.fromOpaque(host).takeUnretainedValue().bytes += UnsafeRawBufferPointer(start: bytes, count: size)
+        }
+        let context = host.context
+        let signal = guarded("save_state", current.library) { script.pointee.save_state(current.instance, context, &writer) }
+        if signal != 0 {
+            report(.error(kind: ScriptLibrary.kind, key: key,
+                          error: RasterbarError(.scriptTrap, "\(Guard.name(signal)) while saving its state; the state from before is kept",
+                                                file: self.script, line: nil)))
+            return nil
+        }
+        return sink.bytes
+    }
+
+    func destroy(_ current: Running) {
+        guard let script = current.library.script else { return }
+        let context = host.context
+        _ = guarded("destroy", current.library) { script.pointee.destroy(current.instance, context) }
+    }
+
+    /// A generation trapped: never use it again, report, roll back.
+    func fail(_ library: ScriptLibrary, generation: Int, signal: Int32, during call: String, _ uniforms: FrameUniforms, params: [String: Double]) {
+        failed.insert(ObjectIdentifier(library))
+        // The trapped instance is abandoned, not destroyed: its memory may be inconsistent.
+        running = nil
+        let runtime = lastRuntimeMessage()
+        var rollback = "no other generation has drawn a frame: showing the placeholder until the next good save"
+        if let good = lastGood, !failed.contains(ObjectIdentifier(good.library)) {
+            if start(good.library, generation: good.generation, uniforms, params: params) {
+                rollback = "rolled back to generation \(good.generation)"
+            }
+        }
+        let message = "\(Guard.name(signal)) in \(call) (generation \(generation))\(runtime.map { ": \($0)" } ?? ""); \(rollback)"
+        let error = RasterbarError(.scriptTrap, message, file: script, line: nil)
+        trap = error
+        report(.error(kind: ScriptLibrary.kind, key: key, error: error))
+    }
+
+    var tapMark = 0
+
+    func guarded(_ call: String, _ library: ScriptLibrary, _ body: @escaping () -> Void) -> Int32 {
+        watchdog?.begin("\(script) \(call)")
+        defer { watchdog?.end() }
+        if let tap = StderrTap.shared { tapMark = tap.mark() }
+        return Guard.call(body)
+    }
+
+    /// The Swift runtime's message for the last trap ("Fatal error: ..."), if stderr is tapped.
+    func lastRuntimeMessage() -> String? {
+        guard let tap = StderrTap.shared else { return nil }
+        let lines = tap.text(since: tapMark).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let line = lines.first { $0.contains("Fatal error") || $0.contains("fatal error") } ?? lines.last { !$0.isEmpty }
+        return line.map { String($0.prefix(300)) }
+    }
+
+    // MARK: Offline
+
+    /// Draws the frame at `time` as if the scene had played from its start at
+    /// `fps`: the same time always gives the same pixels.
+    func drawOffline(at time: Double, scene: Demo.Scene, fps: Double, uniforms: (Double) -> FrameUniforms) -> Bool {
+        let step = 1 / fps
+        let candidate = library.value
+        let stale = running.map { $0.library !== candidate } ?? true
+        if stale || simulated == nil || simulated! > time + 1e-9 || simulated! == -Double.infinity {
+            if let current = running { destroy(current) }
+            running = nil
+            simulated = nil
+            guard !candidate.isPlaceholder, !failed.contains(ObjectIdentifier(candidate)),
+                  start(candidate, generation: library.generation, uniforms(scene.start), params: scene.params, fresh: true) else { return false }
+        }
+        var index = simulated.map { Int((($0 - scene.start) / step).rounded()) + 1 } ?? 0
+        while scene.start + Double(index) * step < time - 1e-9 {
+            guard let current = running, runFrame(current, uniforms(scene.start + Double(index) * step), params: scene.params),
+                  running?.library === current.library else { return false }
+            simulated = scene.start + Double(index) * step
+            index += 1
+        }
+        guard let current = running, runFrame(current, uniforms(time), params: scene.params),
+              running?.library === current.library else { return false }
+        let onGrid = abs(((time - scene.start) / step).rounded() * step - (time - scene.start)) < 1e-9
+        simulated = onGrid ? time : -Double.infinity
+        return true
+    }
+}
