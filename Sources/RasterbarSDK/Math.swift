@@ -42,3 +42,21 @@ public struct Random {
     /// A float in `range`.
     public mutating func next(in range: ClosedRange<Float>) -> Float { range.lowerBound + (range.upperBound - range.lowerBound) * next() }
 }
+
+// Elementary functions on Float, so scripts need no `import Glibc` or
+// Foundation (each import costs compile time on every save).
+@inlinable public func sin(_ x: Float) -> Float { libmSin(x) }
+@inlinable public func cos(_ x: Float) -> Float { libmCos(x) }
+@inlinable public func tan(_ x: Float) -> Float { libmTan(x) }
+@inlinable public func atan2(_ y: Float, _ x: Float) -> Float { libmAtan2(y, x) }
+@inlinable public func exp(_ x: Float) -> Float { libmExp(x) }
+@inlinable public func log(_ x: Float) -> Float { libmLog(x) }
+@inlinable public func pow(_ x: Float, _ y: Float) -> Float { libmPow(x, y) }
+@inlinable public func sqrt(_ x: Float) -> Float { x.squareRoot() }
+/// x - floor(x), as in GLSL.
+@inlinable public func fract(_ x: Float) -> Float { x - x.rounded(.down) }
+/// x modulo y with the sign of y, as GLSL's mod.
+@inlinable public func mod(_ x: Float, _ y: Float) -> Float { x - y * (x / y).rounded(.down) }
+/// The length of a vector.
+@inlinable public func length(_ v: Vec2) -> Float { (v * v).sum().squareRoot() }
+@inlinable public func length(_ v: Vec3) -> Float { (v * v).sum().squareRoot() }

@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self],
+        subcommands: [Play.self, Render.self, Check.self],
         defaultSubcommand: Play.self
     )
 }
@@ -104,6 +104,27 @@ struct Render: ParsableCommand {
             let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: ProcessInfo.processInfo.environment)
             try renderer.validate(time: time)
             try renderer.renderImage(at: time).writePNG(to: out)
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate demo.json and compile every shader and script; print every problem; exit 1 if there is any.")
+
+    @Argument(help: "demo.json, or a folder holding one.")
+    var demo = "demo.json"
+
+    func run() throws {
+        try reportingErrors {
+            let environment = ProcessInfo.processInfo.environment
+            let folder = try DemoFolder.load(demo, checkFiles: false)
+            let report = try DemoChecker.check(folder, environment: environment)
+            for problem in report.problems {
+                FileHandle.standardError.write(Data("rasterbar: \(problem)\n".utf8))
+            }
+            print(report.summary)
+            if !report.problems.isEmpty { throw ExitCode(1) }
         }
     }
 }

@@ -40,8 +40,10 @@ final class GoldenImageTests: XCTestCase {
 
     func testCopperBars() throws { try check(time: 2, name: "copper-2.0") }
     func testTunnel() throws { try check(time: 11.5, name: "tunnel-11.5") }
-    func testSpheres() throws { try check(time: 19.25, name: "spheres-19.25") }
-    func testSpheresFadingOut() throws { try check(time: 23.7, name: "spheres-fade-23.7") }
+    func testParticleScript() throws { try check(time: 19.25, name: "fountain-19.25") }
+    func testSpheres() throws { try check(time: 27.25, name: "spheres-27.25") }
+    func testSpheresFadingOut() throws { try check(time: 31.7, name: "spheres-fade-31.7") }
+    func testFeedbackScript() throws { try check(time: 35, name: "feedback-35.0") }
 
     /// The comparison itself must catch a real change, or these tests prove nothing.
     func testComparisonCatchesAChangedFrame() throws {
@@ -55,6 +57,7 @@ final class GoldenImageTests: XCTestCase {
     func testPNGRoundTrip() throws {
         let demo = try DemoFolder.load(repositoryRoot.appendingPathComponent("demo.json").path)
         let image = try renderHeadless(demo, at: 11, size: PixelSize(width: 33, height: 17))
+        XCTAssertGreaterThan(Set(image.pixels).count, 20)
         XCTAssertEqual(try Image(pngData: try image.pngData(), name: "memory"), image)
         assertRasterbarError(.invalidImage) { try Image(pngData: Array("not a png".utf8), name: "garbage.png") }
     }

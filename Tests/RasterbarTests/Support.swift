@@ -7,9 +7,15 @@ import RasterbarGL
 import RasterbarHost
 
 /// One EGL context for every in-process GL test (XCTest runs them on one thread).
+/// Tests build scripts into their own cache, shared by the test processes of
+/// one machine so the SDK is built once.
 let sharedContext: HeadlessContext = {
+    setenv("RASTERBAR_CACHE", testScriptCache, 1)
     do { return try HeadlessContext() } catch { fatalError("no headless GL for the tests: \(error)") }
 }()
+
+/// Where tests' compiled scripts go.
+let testScriptCache = NSTemporaryDirectory() + "rasterbar-test-cache"
 
 /// The repository root, found from this file's path.
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

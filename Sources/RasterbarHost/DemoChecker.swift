@@ -1,0 +1,68 @@
+// `rasterbar check`: everything that can be wrong with a demo, found at once,
+// without playing it. For CI and for editors (each problem is one
+// `file:line:column: message` line).
+import Foundation
+import RasterbarCore
+import RasterbarGL
+
+/// The outcome of checking a demo.
+public struct CheckReport: Sendable {
+    /// Every problem, one line each.
+    public var problems: [RasterbarError]
+    /// What was checked and how it went, for a person.
+    public var summary: String
+}
+
+/// Checks demos.
+public enum DemoChecker {
+    /// Validates the demo, then loads every shader, script (compiled, loaded,
+    /// its ABI checked, but not run) and texture it names.
+    public static func check(_ folder: DemoFolder, environment: [String: String]) throws -> CheckReport {
+        var problems: [RasterbarError] = []
+        do { try folder.checkFilesExist() } catch let e as RasterbarError { problems.append(e) }
+        let context = try HeadlessContext(environment: environment)
+        context.makeCurrent()
+        let store = Store(root: folder.root, watcher: nil)
+        let renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, offline: true, environment: environment)
+        let demo = renderer.demo
+        var seen: Set<String> = []
+        for scene in demo.scenes where seen.insert(scene.source.path).inserted && FileIO.isFile(folder.path(of: scene.source.path)) {
+            if let e = try renderer.sourceError(scene) { problems.append(e) }
+        }
+        // Scripts ask for shaders by path while they run, so check every shader
+        // file in the demo folder too: `.frag` files as fullscreen shaders,
+        // `.glsl` files with an RB_VERTEX_SHADER section as geometry shaders.
+        var shaderFiles = Set(demo.scenes.compactMap { if case let .shader(p) = $0.source { return p } else { return nil } })
+        for file in shaderFilesUnder(folder.root) where !shaderFiles.contains(file) {
+            shaderFiles.insert(file)
+            let geometry = file.hasSuffix(".glsl")
+            if geometry, !((try? FileIO.readText(folder.path(of: file)))?.contains("RB_VERTEX_SHADER") ?? false) { continue }
+            let key = geometry ? try ShaderProgram.geometryKey(for: file) : try ShaderProgram.key(for: file)
+            if let e = try store.get(key, as: ShaderProgram.self).error { problems.append(e) }
+        }
+        let textures = Set(demo.scenes.flatMap { $0.channels.compactMap { $0 } + $0.textures.map(\.path) })
+        for path in textures.sorted() where FileIO.isFile(folder.path(of: path)) {
+            if let e = try renderer.texture(for: path).error { problems.append(e) }
+        }
+        let summary = "\(folder.file): " + [count(demo.scenes.count, "scene"), count(shaderFiles.count, "shader"),
+                                            count(demo.scripts.count, "script"), count(textures.count, "texture")].joined(separator: ", ")
+            + ": " + (problems.isEmpty ? "no problems" : count(problems.count, "problem"))
+        return CheckReport(problems: problems, summary: summary)
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// Demo-relative paths of `.frag` and `.glsl` files, skipping hidden folders.
+    static func shaderFilesUnder(_ root: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var files: [String] = []
+        while let path = walker.nextObject() as? String {
+            if path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                walker.skipDescendants()
+                continue
+            }
+            if path.hasSuffix(".frag") || path.hasSuffix(".glsl") { files.append(path) }
+        }
+        return files.sorted()
+    }
+}
