@@ -2,12 +2,24 @@
 // for it. Every method is a thin call through rasterbar.h.
 import RasterbarABI
 
+// Handles are the host's integers (rasterbar.h's rb_handle); 0 is "none".
+// The host checks every handle it is given, so a made-up one is harmless.
+
 /// A fullscreen or geometry shader program, owned by the host.
-public struct Shader: Equatable { public let handle: UInt32 }
+public struct Shader: Equatable {
+    public let handle: UInt32
+    public init(handle: UInt32) { self.handle = handle }
+}
 /// A PNG texture, owned by the host.
-public struct Texture: Equatable { public let handle: UInt32 }
+public struct Texture: Equatable {
+    public let handle: UInt32
+    public init(handle: UInt32) { self.handle = handle }
+}
 /// A render target, owned by the host; also samplable like a texture.
-public struct Target: Equatable { public let handle: UInt32 }
+public struct Target: Equatable {
+    public let handle: UInt32
+    public init(handle: UInt32) { self.handle = handle }
+}
 
 /// How draws combine with what is already in the target.
 public enum Blend { case none, alpha, add }

@@ -10,6 +10,7 @@
 //   saved at the last swap), or to a clearly marked placeholder if there is none.
 // - Offline (render, export), a frame depends only on its time: the scene is
 //   run from its start at the demo's frame rate up to the frame asked for.
+import Foundation
 import RasterbarABI
 import RasterbarCore
 import RasterbarGL
@@ -175,8 +176,15 @@ final class ScriptScene {
     func lastRuntimeMessage() -> String? {
         guard let tap = StderrTap.shared else { return nil }
         let lines = tap.text(since: tapMark).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        let line = lines.first { $0.contains("Fatal error") || $0.contains("fatal error") } ?? lines.last { !$0.isEmpty }
-        return line.map { String($0.prefix(300)) }
+        guard var line = lines.first(where: { $0.contains("Fatal error") || $0.contains("fatal error") }) ?? lines.last(where: { !$0.isEmpty }) else {
+            return nil
+        }
+        // The runtime names the file by its compiled module ("Script_Name_1a2b3c4d/Name.swift:9"): say the script instead.
+        let file = (script.split(separator: "/").last.map(String.init) ?? script) + ":"
+        if let start = line.range(of: "Script_"), let end = line.range(of: "/" + file, range: start.upperBound..<line.endIndex) {
+            line.replaceSubrange(start.lowerBound..<end.upperBound, with: script + ":")
+        }
+        return String(line.prefix(300))
     }
 
     // MARK: Offline
@@ -187,7 +195,9 @@ final class ScriptScene {
         let step = 1 / fps
         let candidate = library.value
         let stale = running.map { $0.library !== candidate } ?? true
-        if stale || simulated == nil || simulated! > time + 1e-9 || simulated! == -Double.infinity {
+        // A script's frame both draws and advances its state, so drawing the same
+        // or an earlier time again means replaying from the scene's start.
+        if stale || simulated == nil || simulated! > time - 1e-9 || simulated! == -Double.infinity {
             if let current = running { destroy(current) }
             running = nil
             simulated = nil
