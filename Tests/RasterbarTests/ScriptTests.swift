@@ -243,3 +243,23 @@ final class ScriptTests: XCTestCase {
         XCTAssertEqual(try green(2), 31, "and does not leak into the next render")
     }
 }
+
+/// Many generations in one process: every one stays loaded (never dlclosed).
+final class ScriptSoakTests: XCTestCase {
+    func testTwoHundredReloadsInARow() throws {
+        let s = try ScriptHarness(self, script: counterScript(version: 0))
+        try s.draw()
+        var counter = try s.draw()[1]
+        for i in 1...200 {
+            try s.save(counterScript(version: i) + "\n// reload \(i)\n", style: SaveStyle.allCases[i % SaveStyle.allCases.count])
+            let pixel = try s.draw()
+            XCTAssertEqual(pixel[0], UInt8(i), "reload \(i) draws its own code")
+            XCTAssertEqual(pixel[1], counter &+ 1, "reload \(i) kept the state")
+            counter = pixel[1]
+            if pixel[0] != UInt8(i) { break }
+        }
+        XCTAssertEqual(s.renderer.scripts.values.first?.running?.generation, 201)
+        let boxed: Any = ["still": "fine"]
+        XCTAssertEqual((boxed as? [String: String])?["still"], "fine", "dynamic casts still work after 200 images")
+    }
+}

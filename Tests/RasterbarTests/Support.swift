@@ -113,9 +113,10 @@ final class LiveProcess {
     private var lines: [String] = []
     private var partial = ""
 
-    init(_ arguments: [String], directory: URL? = nil) throws {
+    init(_ arguments: [String], directory: URL? = nil, environment: [String: String]? = nil) throws {
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("rasterbar")
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         process.standardOutput = out
