@@ -19,6 +19,13 @@ public struct FrameClock: Sendable, Equatable {
     /// Shadertoy's iMouse in render-target pixels.
     public var mouse: SIMD4<Float> = .zero
 
+    public init(frame: Int, timeDelta: Double, date: SIMD4<Float>, mouse: SIMD4<Float> = .zero) {
+        self.frame = frame
+        self.timeDelta = timeDelta
+        self.date = date
+        self.mouse = mouse
+    }
+
     /// The clock of a frame rendered offline: everything follows from `time`,
     /// so a frame renders the same on every run. iDate counts from
     /// 2000-01-01 00:00 at demo time 0 (a wall clock would break that).

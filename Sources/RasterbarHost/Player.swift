@@ -121,7 +121,8 @@ public final class Player {
             let frameClock = FrameClock(frame: frames, timeDelta: frames == 0 ? 1 / renderer.demo.meta.fps : dt,
                                         date: Self.wallClockDate(), mouse: mouse)
             try renderer.draw(at: playback.time, clock: frameClock)
-            if !reloaded.isEmpty { try reportFrame(frames, time: playback.time, reloaded: reloaded, renderer: renderer) }
+            // The first frame is reported too: tools learn the player is up.
+            if !reloaded.isEmpty || frames == 0 { try reportFrame(frames, time: playback.time, reloaded: reloaded, renderer: renderer) }
             frames += 1
             let lastFrame = options.maxFrames.map { frames >= $0 } ?? false
             if let window {

@@ -202,8 +202,11 @@ public final class ScriptCompiler: @unchecked Sendable {
 
     /// Flags for the SDK and every script. Exclusivity checks are off because
     /// a trap caught by the guard jumps out of script frames, and the runtime's
-    /// access records for those frames would be left dangling.
-    static let flags = ["-enforce-exclusivity=unchecked"]
+    /// access records for those frames would be left dangling. Whole-module
+    /// mode runs one frontend for the script and its generated entry instead of
+    /// two, each loading the standard library and the SDK (0.43 s -> 0.34 s for
+    /// the particle script here).
+    static let flags = ["-enforce-exclusivity=unchecked", "-wmo"]
     /// The SDK is built once, optimised.
     static let sdkFlags = ["-O"] + flags
     /// Scripts are built unoptimised by default: with -O, Swift's checks
