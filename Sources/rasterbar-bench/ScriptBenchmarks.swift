@@ -14,6 +14,19 @@ func residentBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
+/// Draws live frames one after another, 1/60 s apart.
+final class FrameDriver {
+    let renderer: DemoRenderer
+    var frame = 0
+    init(_ renderer: DemoRenderer) { self.renderer = renderer }
+
+    func draw() throws {
+        frame += 1
+        try renderer.draw(at: Double(frame) / 60, clock: FrameClock(frame: frame, timeDelta: 1.0 / 60, date: .zero))
+        finishGL()
+    }
+}
+
 /// A temporary demo with one script scene; `source` is the script.
 func scriptDemo(_ source: String, name: String) throws -> (dir: String, folder: DemoFolder) {
     let dir = NSTemporaryDirectory() + "rasterbar-bench-script-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -50,16 +63,11 @@ func scriptReloadLatency(name: String, saves: Int, source: (Int) throws -> Strin
     store.register(compiler)
     let renderer = try DemoRenderer(store: store, demoKey: "demo.json")
     try renderer.loadAll()
-    var frame = 0
-    func drawFrame() throws {
-        frame += 1
-        try renderer.draw(at: Double(frame) / 60, clock: FrameClock(frame: frame, timeDelta: 1.0 / 60, date: .zero))
-        finishGL()
-    }
+    let frames = FrameDriver(renderer)
     // The first generation is a cold compile: not measured.
     while ScriptDiagnostics.runningGeneration(renderer, scene: 0) == nil {
         store.sync()
-        try drawFrame()
+        try frames.draw()
         usleep(2000)
     }
     var latencies: [Double] = []
@@ -70,7 +78,7 @@ func scriptReloadLatency(name: String, saves: Int, source: (Int) throws -> Strin
         var nextFrame = saved - Double.random(in: 0..<(1.0 / 60))
         while true {
             store.sync()
-            try drawFrame()
+            try frames.draw()
             if let g = ScriptDiagnostics.runningGeneration(renderer, scene: 0), g > before {
                 latencies.append((now() - saved) * 1000)
                 break
@@ -144,19 +152,15 @@ func benchmarkScripts() throws {
     soakStore.register(ScriptCompiler(demoRoot: soak.dir, blocking: true, environment: ProcessInfo.processInfo.environment))
     let soakRenderer = try DemoRenderer(store: soakStore, demoKey: "demo.json")
     try soakRenderer.loadAll()
-    var soakFrame = 0
-    func soakDraw() throws {
-        soakFrame += 1
-        try soakRenderer.draw(at: Double(soakFrame) / 60, clock: FrameClock(frame: soakFrame, timeDelta: 1.0 / 60, date: .zero))
-    }
-    for _ in 0..<10 { try soakDraw() }
+    let soakFrames = FrameDriver(soakRenderer)
+    for _ in 0..<10 { try soakFrames.draw() }
     let startRSS = residentBytes()
     let reloads = 200
     for i in 1...reloads {
         try Data(try hundredLineScript(edit: 1000 + i).utf8).write(to: URL(fileURLWithPath: soak.dir + "/Scripts/Particles.swift"))
         soakStore.reloadAll()
         soakStore.sync()
-        try soakDraw()
+        try soakFrames.draw()
     }
     finishGL()
     let growth = Double(residentBytes() - startRSS) / Double(reloads) / 1024
