@@ -19,7 +19,7 @@ final class DemoModelTests: XCTestCase {
         XCTAssertEqual(demo.sceneIndex(at: 4.999), 0)
         XCTAssertEqual(demo.sceneIndex(at: 5), 1, "end is exclusive, start inclusive")
         XCTAssertEqual(demo.sceneIndex(at: 9), 1, "the very end shows the last scene")
-        XCTAssertNil(demo.sceneIndex(at: 9.5))
+        XCTAssertEqual(demo.sceneIndex(at: 9.5), 1, "past the end the last scene still draws")
         XCTAssertEqual(demo.frameNumber(at: 1), 50)
     }
 
@@ -43,7 +43,7 @@ final class DemoModelTests: XCTestCase {
              "scenes[0].start: must be 0 or more, found -1.0", "demo.json:1:36"),
             (#"{"scenes": [{"name": "a", "start": 0, "end": 4}]}"#, "scenes[0].shader: missing", "demo.json:1:13"),
             (#"{"scenes": [{"name": "a", "start": "0", "end": 4, "shader": "a"}]}"#,
-             "scenes[0].start: must be a number, found a string", "demo.json:1:36"),
+             "scenes[0].start: \"0\" is neither seconds nor bar:beat", "demo.json:1:36"),
             (#"{"scenes": [{"name": "a", "start": 0, "end": 4, "shadr": "a"}]}"#, "scenes[0].shadr: unknown key", "demo.json:1:58"),
             (#"{"scenes": []}"#, "scenes: must list at least one scene", "demo.json:1:12"),
             (#"{"meta": {"resolution": [0, 10]}, "scenes": [{"name": "a", "start": 0, "end": 1, "shader": "a"}]}"#,
@@ -51,10 +51,10 @@ final class DemoModelTests: XCTestCase {
             (#"{"meta": {"duration": 3}, "scenes": [{"name": "a", "start": 0, "end": 4, "shader": "a"}]}"#,
              "meta.duration: 3.0 ends before the last scene ends (4.0)", "demo.json:1:23"),
             (#"{"scenes": [{"name": "a", "start": 0, "end": 4, "shader": "a"}, {"name": "b", "start": 3, "end": 5, "shader": "b"}]}"#,
-             "scenes[1]: overlaps scenes[0] 'a' (0.0-4.0)", "demo.json:1:65"),
+             "scenes[1]: overlaps scenes[0] 'a' (0.0-4.0) on layer 0", "demo.json:1:65"),
             (#"{"scenes": [{"name": "a", "start": 0, "end": 4, "shader": "../outside.frag"}]}"#,
              "scenes[0].shader: '../outside.frag' leaves the demo folder", "demo.json:1:59"),
-            (#"[1, 2]"#, ": must be an object, found an array", "demo.json:1:1"),
+            (#"[1, 2]"#, "demo.json: must be an object, found an array", "demo.json:1:1"),
         ]
         for (text, message, location) in cases {
             let e = assertRasterbarError(.invalidDemo) { try parse(text) }
