@@ -24,6 +24,8 @@ public struct FrameUniforms: Sendable, Equatable {
     public var mouse: SIMD4<Float>
     /// Shadertoy's iDate: year, month (0-11), day (1-31), seconds since midnight.
     public var date: SIMD4<Float>
+    /// Sync tracks and scene params, set as uniforms of the same name where a program declares them.
+    public var named: [NamedUniform] = []
 
     public init(resolution: PixelSize, sceneTime: Double, demoTime: Double, sceneProgress: Double, timeDelta: Double,
                 frameRate: Double, frame: Int, mouse: SIMD4<Float> = .zero, date: SIMD4<Float>) {
@@ -44,6 +46,19 @@ public enum BlendMode: Sendable { case none, alpha, add }
 
 /// What geometry vertices make.
 public enum PrimitiveMode: Sendable { case points, lines, lineStrip, triangles, triangleStrip }
+
+/// A uniform set by name: a sync track (float to vec4) or a scene parameter.
+public struct NamedUniform: Sendable, Equatable {
+    public var name: String
+    public var components: Int
+    public var value: SIMD4<Float>
+
+    public init(name: String, components: Int, value: SIMD4<Float>) {
+        self.name = name
+        self.components = components
+        self.value = value
+    }
+}
 
 /// Draws scene programs into an offscreen target. GL thread only.
 public final class SceneRenderer {
@@ -71,8 +86,8 @@ public final class SceneRenderer {
     /// Draws `program` with `uniforms` and textures (`channels` on units 0-3
     /// as iChannel0..3, `named` after them), or clears to black when there is no scene.
     public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms, channels: [Texture?] = [],
-                     named: [(uniform: String, texture: Texture)] = []) {
-        bind(target)
+                     named: [(uniform: String, texture: Texture)] = [], into destination: RenderTarget? = nil) {
+        bind(destination ?? target)
         guard let program else {
             clear(to: SIMD4(0, 0, 0, 1))
             return
@@ -111,6 +126,13 @@ public final class SceneRenderer {
         if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
         if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
         if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
+        for uniform in uniforms.named {
+            withUnsafeBytes(of: uniform.value) { raw in
+                program.setUniform(uniform.name, floats: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Float.self),
+                                                                            count: uniform.components))
+            }
+        }
+        glUseProgram(program.name)
     }
 
     /// Binds iChannel0..3 of the bound `program` (an unbound channel samples black, as on Shadertoy).

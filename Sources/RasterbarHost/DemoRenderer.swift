@@ -127,65 +127,143 @@ public final class DemoRenderer {
         }
     }
 
-    /// The first error among what the scene at `time` uses, if any.
+    /// The first error among what the frame at `time` uses, if any.
     public func error(at time: Double) throws -> RasterbarError? {
         if let e = timeline.error { return e }
-        guard let index = demo.sceneIndex(at: time) else { return nil }
-        let scene = demo.scenes[index]
-        if let e = try sourceError(scene) { return e }
-        for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
-            if let e = try texture(for: path).error { return e }
+        for index in scenesDrawn(at: time) {
+            let scene = demo.scenes[index]
+            if let e = try sourceError(scene) { return e }
+            for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
+                if let e = try texture(for: path).error { return e }
+            }
         }
         return nil
     }
 
-    /// Draws the demo at `time` (seconds) into the target.
+    /// Every scene the frame at `time` draws: the active ones, and the scene a
+    /// transition is leaving.
+    func scenesDrawn(at time: Double) -> [Int] {
+        let active = demo.activeScenes(at: time)
+        let leaving = Set(active.map { demo.scenes[$0].layer }).compactMap { demo.transition(at: time, layer: $0)?.from }
+        return active + leaving
+    }
+
+    // MARK: Drawing
+
+    /// Scratch targets at the output size: a layer, and the two sides of a transition.
+    var scratch: [RenderTarget] = []
+    lazy var compositor: Compositor? = try? Compositor()
+
+    func scratchTargets() throws -> [RenderTarget] {
+        if scratch.first?.size != renderer.size {
+            scratch = try (0..<3).map { _ in try RenderTarget(size: renderer.size) }
+        }
+        return scratch
+    }
+
+    /// Draws the demo at `time` (seconds) into the target: each layer's scene
+    /// (or transition) in turn, higher layers combined over the lower ones.
     public func draw(at time: Double, clock: FrameClock) throws {
         let demo = self.demo
         if sizeOverride == nil, renderer.size != demo.meta.resolution {
             renderer = try SceneRenderer(size: demo.meta.resolution)
         }
-        guard let index = demo.sceneIndex(at: time) else {
-            renderer.draw(nil, uniforms(time: time, scene: nil, clock: clock))
+        let named = namedUniforms(at: time)
+        let active = demo.activeScenes(at: time)
+        guard !active.isEmpty else {
+            renderer.draw(nil, uniforms(time: time, scene: nil, clock: clock, named: named))
             return
         }
+        for (position, index) in active.enumerated() {
+            let scene = demo.scenes[index]
+            // The lowest layer draws straight into the output; the others into a
+            // scratch target that is then combined over it.
+            let destination = position == 0 ? renderer.target : try scratchTargets()[0]
+            if let transition = demo.transition(at: time, layer: scene.layer), let compositor {
+                let sides = try scratchTargets()
+                try drawScene(transition.from, at: time, clock: clock, named: named, into: sides[1])
+                try drawScene(transition.to, at: time, clock: clock, named: named, into: sides[2])
+                renderer.bind(destination)
+                compositor.transition(from: sides[1], to: sides[2], progress: transition.progress(at: time),
+                                      style: Self.style(transition.kind), size: renderer.size, with: renderer)
+            } else {
+                try drawScene(index, at: time, clock: clock, named: named, into: destination)
+            }
+            if position > 0, let compositor {
+                renderer.bind(renderer.target)
+                compositor.composite(destination, blend: scene.blend == .add ? .add : .alpha, size: renderer.size, with: renderer)
+            }
+        }
+    }
+
+    static func style(_ kind: Demo.Transition.Kind) -> Compositor.TransitionStyle {
+        switch kind {
+        case .crossfade: return .crossfade
+        case .fade: return .fade
+        case let .wipe(direction):
+            switch direction {
+            case .left: return .wipe(SIMD2(-1, 0))
+            case .right: return .wipe(SIMD2(1, 0))
+            case .up: return .wipe(SIMD2(0, 1))
+            case .down: return .wipe(SIMD2(0, -1))
+            }
+        }
+    }
+
+    /// Draws one scene at `time` into `destination`.
+    func drawScene(_ index: Int, at time: Double, clock: FrameClock, named: [NamedUniform], into destination: RenderTarget) throws {
+        let demo = self.demo
         let scene = demo.scenes[index]
+        let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
         switch scene.source {
         case let .shader(path):
             let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
-            let named = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
-            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, clock: clock),
-                          channels: channels, named: named)
+            let textures = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
+            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, clock: clock, named: sceneNamed),
+                          channels: channels, named: textures, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
+            script.host.output = destination
+            defer { script.host.output = nil }
             let drew: Bool
             if offline {
                 drew = script.drawOffline(at: time, scene: scene, fps: demo.meta.fps) { t in
-                    self.uniforms(time: t, scene: scene, clock: .offline(time: t, demo: demo))
+                    self.uniforms(time: t, scene: scene, clock: .offline(time: t, demo: demo),
+                                  named: self.namedUniforms(at: t) + sceneNamed.suffix(scene.params.count))
                 }
             } else {
-                drew = script.draw(uniforms(time: time, scene: scene, clock: clock), params: scene.params)
+                drew = script.draw(uniforms(time: time, scene: scene, clock: clock, named: sceneNamed), params: scene.params)
             }
-            if !drew { drawPlaceholder(script, uniforms(time: time, scene: scene, clock: clock)) }
+            if !drew { drawPlaceholder(script, uniforms(time: time, scene: scene, clock: clock, named: sceneNamed), into: destination) }
+        }
+    }
+
+    /// Every track's value at `time`, as uniforms.
+    func namedUniforms(at time: Double) -> [NamedUniform] {
+        demo.tracks.map { track in
+            let v = track.value(at: time)
+            return NamedUniform(name: track.name, components: track.components, value: SIMD4(Float(v.x), Float(v.y), Float(v.z), Float(v.w)))
         }
     }
 
     /// A script with nothing to run: dark grey while its first compile runs,
     /// the magenta stripes when it failed.
-    func drawPlaceholder(_ script: ScriptScene, _ uniforms: FrameUniforms) {
+    func drawPlaceholder(_ script: ScriptScene, _ uniforms: FrameUniforms, into destination: RenderTarget) {
         let compiling = script.library.isFallback && script.library.error == nil && script.trap == nil
-        renderer.draw(compiling ? nil : placeholder, uniforms)
+        renderer.draw(compiling ? nil : placeholder, uniforms, into: destination)
         if compiling {
-            renderer.bind(renderer.target)
+            renderer.bind(destination)
             renderer.clear(to: SIMD4(0.08, 0.08, 0.1, 1))
         }
     }
 
-    func uniforms(time: Double, scene: Demo.Scene?, clock: FrameClock) -> FrameUniforms {
+    func uniforms(time: Double, scene: Demo.Scene?, clock: FrameClock, named: [NamedUniform] = []) -> FrameUniforms {
         let start = scene?.start ?? 0
         let length = scene.map { $0.end - $0.start } ?? 1
-        return FrameUniforms(resolution: renderer.size, sceneTime: time - start, demoTime: time,
-                             sceneProgress: min(1, max(0, (time - start) / length)), timeDelta: clock.timeDelta,
-                             frameRate: demo.meta.fps, frame: clock.frame, mouse: clock.mouse, date: clock.date)
+        var u = FrameUniforms(resolution: renderer.size, sceneTime: time - start, demoTime: time,
+                              sceneProgress: min(1, max(0, (time - start) / length)), timeDelta: clock.timeDelta,
+                              frameRate: demo.meta.fps, frame: clock.frame, mouse: clock.mouse, date: clock.date)
+        u.named = named
+        return u
     }
 }

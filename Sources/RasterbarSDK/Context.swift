@@ -137,8 +137,17 @@ public struct Context {
 
     // MARK: Timeline and log
 
-    /// The scene's parameter `name` from demo.json, or `fallback`.
+    /// The scene's parameter `name` from demo.json, else the sync track `name`, else `fallback`.
     public func param(_ name: String, default fallback: Float = 0) -> Float { raw.pointee.param(host, name, fallback) }
+
+    /// The sync track `name` at this frame's time (unused components are 0), or nil if there is none.
+    public func track(_ name: String) -> Vec4? {
+        var value = Vec4.zero
+        let count = withUnsafeMutablePointer(to: &value) { p in
+            p.withMemoryRebound(to: Float.self, capacity: 4) { raw.pointee.track(host, name, $0, 4) }
+        }
+        return count == 0 ? nil : value
+    }
 
     /// Writes a line to the player's log.
     public func log(_ message: String) { raw.pointee.log(host, RB_LOG_INFO, message) }

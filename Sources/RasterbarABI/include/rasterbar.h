@@ -125,8 +125,13 @@ typedef struct rb_context {
                           const rb_vertex *vertices, uint32_t count);
 
     /* --- Timeline --- */
-    /* The scene's parameter `name` from demo.json, or `fallback`. */
+    /* The scene's parameter `name` from demo.json, else the first component
+       of the sync track `name`, else `fallback`. */
     float (*param)(void *host, const char *name, float fallback);
+    /* The sync track `name` at this frame's time: writes up to `capacity`
+       components to `out` and returns how many the track has (1-4), or 0 when
+       there is no such track. */
+    uint32_t (*track)(void *host, const char *name, float *out, uint32_t capacity);
 
     /* --- Log --- */
     void (*log)(void *host, rb_log_level level, const char *message);

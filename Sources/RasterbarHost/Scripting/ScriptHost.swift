@@ -29,7 +29,11 @@ final class ScriptHost {
     var samplers: [rb_handle: [String: rb_handle]] = [:]
     var uniforms: FrameUniforms?
     var params: [String: Double] = [:]
+    /// This frame's sync tracks (and params), by name.
+    var tracks: [String: NamedUniform] = [:]
     var current: RenderTarget?
+    /// Where the scene's output goes this frame (nil: the demo's target).
+    var output: RenderTarget?
     var complaints: Set<String> = []
 
     init(store: Store, script: String, renderer: @escaping () -> SceneRenderer, log: @escaping (String) -> Void) {
@@ -83,7 +87,13 @@ final class ScriptHost {
             ScriptHost.from(host).drawGeometry(program, primitive, vertices, Int(count))
         }
         c.pointee.param = { host, name, fallback in
-            ScriptHost.from(host).params[ScriptHost.string(name)].map(Float.init) ?? fallback
+            let h = ScriptHost.from(host), key = ScriptHost.string(name)
+            return h.params[key].map(Float.init) ?? h.tracks[key]?.value.x ?? fallback
+        }
+        c.pointee.track = { host, name, out, capacity in
+            guard let track = ScriptHost.from(host).tracks[ScriptHost.string(name)] else { return 0 }
+            if let out { for i in 0..<min(Int(capacity), track.components) { out[i] = track.value[i] } }
+            return UInt32(track.components)
         }
         c.pointee.log = { host, level, message in
             let prefix = level == RB_LOG_ERROR ? "error: " : level == RB_LOG_WARNING ? "warning: " : ""
@@ -98,9 +108,10 @@ final class ScriptHost {
     func beginFrame(_ uniforms: FrameUniforms, params: [String: Double]) {
         self.uniforms = uniforms
         self.params = params
+        tracks = Dictionary(uniforms.named.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let r = renderer()
-        current = r.target
-        r.bind(r.target)
+        current = output ?? r.target
+        r.bind(current!)
         r.setBlend(.none)
         context.pointee.frame = rb_frame_info(
             time: uniforms.demoTime, scene_time: uniforms.sceneTime, scene_progress: uniforms.sceneProgress,
@@ -113,7 +124,7 @@ final class ScriptHost {
     func endFrame() {
         let r = renderer()
         r.setBlend(.none)
-        r.bind(r.target)
+        r.bind(output ?? r.target)
     }
 
     // MARK: Handles
@@ -192,7 +203,7 @@ final class ScriptHost {
     func beginPass(_ handle: rb_handle, clear: SIMD4<Float>?) {
         let r = renderer()
         if handle == 0 {
-            current = r.target
+            current = output ?? r.target
         } else if case let .target(name)? = object(handle), let target = targets[name]?.target {
             current = target
         } else {
