@@ -23,7 +23,7 @@ final class Feedback: Scene {
         // 1. Last frame, zoomed in, turned and faded, into the next target.
         let warp = context.shader("Shaders/feedback_warp.frag")
         context.set(warp, "uPrevious", previous)
-        context.set(warp, "uZoom", 1.0 + 0.012 * context.param("zoom", default: 1))
+        context.set(warp, "uZoom", 1.0 + 0.012 * context.param("zoom", default: 1)) // the `zoom` track
         context.set(warp, "uTurn", 0.01 * sin(t * 0.4))
         context.pass(to: next, clear: context.frameNumber == 0 ? Vec4(0, 0, 0, 1) : nil)
         context.fullscreen(warp)

@@ -25,7 +25,7 @@ final class Particles: Scene {
         let dt = Float(min(context.delta, 1.0 / 20))
         let t = Float(context.sceneTime)
         let aspect = context.resolution.x / context.resolution.y
-        let rate = context.param("rate", default: 900)    // particles per second
+        let rate = context.param("rate", default: 900)    // particles per second: the `rate` track
         let gravity = context.param("gravity", default: 1.6)
         var random = Random(seed: state.seed &+ UInt64(context.frameNumber))
 
@@ -64,7 +64,7 @@ final class Particles: Scene {
         let vertices = state.particles.map { p -> Vertex in
             let fade = 1 - p.age / p.life
             var color = hsv(p.hue, 0.75, 1, alpha: fade * fade)
-            color.w *= smoothstep(0, 0.06, Float(context.progress)) * smoothstep(1, 0.94, Float(context.progress))
+            color.w *= context.param("fade", default: 1)
             return Vertex(x: p.x / aspect, y: p.y, size: (6 + 18 * fade) * size, color: color)
         }
         context.draw(context.geometryShader("Shaders/particles.glsl"), .points, vertices)

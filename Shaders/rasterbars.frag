@@ -1,5 +1,8 @@
 // Copper bars over a plasma: the effect the engine is named after.
-// Shadertoy style: no #version, mainImage; paste it into shadertoy.com as is.
+// Shadertoy style: no #version, mainImage. The demo's tracks drive it: `fade`
+// (brightness) and `barSpeed`; rbBeat (beats since the start) makes it pulse.
+uniform float fade;
+uniform float barSpeed;
 
 vec3 palette(float t) {
     return 0.5 + 0.5 * cos(6.28318 * (t + vec3(0.0, 0.33, 0.67)));
@@ -28,7 +31,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     // Eight bars swinging through each other, drawn back to front.
     for (int i = 0; i < 8; i++) {
         float fi = float(i);
-        float phase = t * 1.6 + fi * 0.45;
+        float phase = t * barSpeed + fi * 0.45;
         float centre = 0.5 + 0.36 * sin(phase);
         float depth = cos(phase);                  // > 0: in front
         vec3 tint = palette(fi / 8.0 + 0.1) * (0.65 + 0.35 * depth);
@@ -39,7 +42,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     // Scanlines and a vignette for the CRT feel.
     col *= 0.9 + 0.1 * sin(fragCoord.y * 3.14159);
     col *= 1.0 - 0.35 * dot(p, p);
-    // Fade in at the scene's start and out at its end.
-    col *= smoothstep(0.0, 0.06, rbSceneProgress) * smoothstep(1.0, 0.94, rbSceneProgress);
+    // A lift on every beat, then the demo's fade.
+    col *= 1.0 + 0.25 * pow(1.0 - fract(rbBeat), 4.0);
+    col *= fade;
     fragColor = vec4(col, 1.0);
 }

@@ -4,7 +4,9 @@
 
 uniform vec3 iResolution;
 uniform float iTime;
-uniform float rbSceneProgress;
+uniform float fade;      // the demo's tracks
+uniform vec2 camera;     // height and sway
+uniform float rbBeat;
 out vec4 fragColor;
 
 float scene(vec3 p) {
@@ -26,8 +28,8 @@ vec3 normalAt(vec3 p) {
 void main() {
     vec2 uv = (2.0 * gl_FragCoord.xy - iResolution.xy) / iResolution.y;
     float t = iTime;
-    vec3 eye = vec3(2.0 * sin(t * 0.3), 1.2 + 0.3 * sin(t * 0.5), t * 2.5);
-    vec3 forward = normalize(vec3(0.3 * sin(t * 0.2), -0.15, 1.0));
+    vec3 eye = vec3(2.0 * sin(t * 0.3) + camera.y, camera.x, t * 2.5);
+    vec3 forward = normalize(vec3(0.3 * sin(t * 0.2) - 0.1 * camera.y, -0.1 * camera.x, 1.0));
     vec3 right = normalize(cross(vec3(0.0, 1.0, 0.0), forward));
     vec3 up = cross(forward, right);
     vec3 dir = normalize(forward * 1.6 + right * uv.x + up * uv.y);
@@ -52,10 +54,11 @@ void main() {
         vec3 base = p.y < -1.15
             ? mix(vec3(0.08), vec3(0.3, 0.1, 0.35), mod(floor(p.x) + floor(p.z), 2.0))
             : 0.5 + 0.5 * cos(vec3(0.0, 2.0, 4.0) + p.z * 0.15 + t);
-        col = base * (0.15 + 0.85 * diffuse) + rim * vec3(0.9, 0.5, 1.0) * 0.6;
+        float pulse = pow(1.0 - fract(rbBeat), 3.0);
+        col = base * (0.15 + 0.85 * diffuse) + rim * vec3(0.9, 0.5, 1.0) * (0.6 + 0.6 * pulse);
         col = mix(col, sky, 1.0 - exp(-0.004 * dist * dist));
     }
     col = pow(col, vec3(0.4545));
-    col *= smoothstep(0.0, 0.06, rbSceneProgress) * smoothstep(1.0, 0.94, rbSceneProgress);
+    col *= fade;
     fragColor = vec4(col, 1.0);
 }

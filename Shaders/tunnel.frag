@@ -1,5 +1,7 @@
 // The classic tunnel: polar coordinates into a procedural texture, with depth fog.
-// Shadertoy style.
+// Shadertoy style; the `twist` track winds it, `fade` dims it.
+uniform float fade;
+uniform float twist;
 
 float checker(vec2 q) {
     vec2 c = floor(q);
@@ -16,7 +18,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float a = atan(p.y, p.x);
 
     // Map to the tunnel wall: u around, v into the screen.
-    vec2 uv = vec2(a / 3.14159 * 4.0 + t * 0.3, 0.6 / max(r, 0.001) + t * 2.0);
+    float depth = 0.6 / max(r, 0.001);
+    vec2 uv = vec2(a / 3.14159 * 4.0 + t * 0.3 + twist * depth * 0.35, depth + t * 2.0);
     float c = checker(uv * vec2(2.0, 1.0));
     float glow = 0.5 + 0.5 * sin(uv.y * 3.0 - t * 4.0);
     vec3 warm = vec3(1.0, 0.45, 0.15), cool = vec3(0.1, 0.55, 1.0);
@@ -27,6 +30,6 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     // Depth fog: dark far away (small r).
     col *= smoothstep(0.0, 0.9, r);
     col = pow(col, vec3(0.9));
-    col *= smoothstep(0.0, 0.06, rbSceneProgress) * smoothstep(1.0, 0.94, rbSceneProgress);
+    col *= fade;
     fragColor = vec4(col, 1.0);
 }

@@ -11,7 +11,7 @@ struct DemoReader {
     static let reservedNames: Set<String> = [
         "iResolution", "iTime", "iTimeDelta", "iFrameRate", "iFrame", "iChannelTime", "iChannelResolution",
         "iMouse", "iDate", "iSampleRate", "iChannel0", "iChannel1", "iChannel2", "iChannel3",
-        "rbDemoTime", "rbSceneProgress", "main", "mainImage",
+        "rbDemoTime", "rbSceneProgress", "rbBeat", "main", "mainImage",
     ]
 
     func fail(_ value: JSONValue, _ path: String, _ message: String, hint: String? = nil) -> RasterbarError {

@@ -80,6 +80,7 @@ public struct ShaderSource: Sendable, Equatable {
         uniform sampler2D iChannel3;
         uniform float rbDemoTime;
         uniform float rbSceneProgress;
+        uniform float rbBeat;
         """
 
     /// Prepares `source`, the contents of `file` (a demo-relative path).

@@ -49,7 +49,8 @@ public final class Compositor {
             if (uStyle == 0) {
                 fragColor = mix(a, b, p);
             } else if (uStyle == 1) {
-                fragColor = p < 0.5 ? a * (1.0 - 2.0 * p) : b * (2.0 * p - 1.0);
+                // Through black: the colour fades, the image stays opaque.
+                fragColor = p < 0.5 ? vec4(a.rgb * (1.0 - 2.0 * p), a.a) : vec4(b.rgb * (2.0 * p - 1.0), b.a);
             } else {
                 // Position along the wipe, 0 where it starts, 1 where it ends; a soft edge.
                 float along = dot(uv - 0.5, uDirection) + 0.5;

@@ -24,6 +24,8 @@ public struct FrameUniforms: Sendable, Equatable {
     public var mouse: SIMD4<Float>
     /// Shadertoy's iDate: year, month (0-11), day (1-31), seconds since midnight.
     public var date: SIMD4<Float>
+    /// Beats since the demo started (rbBeat; 0 without a bpm).
+    public var beat: Double = 0
     /// Sync tracks and scene params, set as uniforms of the same name where a program declares them.
     public var named: [NamedUniform] = []
 
@@ -126,6 +128,7 @@ public final class SceneRenderer {
         if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
         if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
         if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
+        if l.beat >= 0 { glUniform1f(l.beat, Float(uniforms.beat)) }
         for uniform in uniforms.named {
             withUnsafeBytes(of: uniform.value) { raw in
                 program.setUniform(uniform.name, floats: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Float.self),

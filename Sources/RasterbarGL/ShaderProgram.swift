@@ -174,7 +174,7 @@ public final class ShaderProgram: Loadable {
 /// Where each uniform a scene may use lives in one program (-1: not used).
 struct UniformLocations {
     let resolution, time, timeDelta, frameRate, frame, mouse, date, sampleRate: GLint
-    let demoTime, sceneProgress: GLint
+    let demoTime, sceneProgress, beat: GLint
     let channelResolution, channelTime: GLint
     let channels: [GLint]
 
@@ -182,7 +182,7 @@ struct UniformLocations {
         func at(_ n: String) -> GLint { glGetUniformLocation(program, n) }
         resolution = at("iResolution"); time = at("iTime"); timeDelta = at("iTimeDelta")
         frameRate = at("iFrameRate"); frame = at("iFrame"); mouse = at("iMouse"); date = at("iDate")
-        sampleRate = at("iSampleRate"); demoTime = at("rbDemoTime"); sceneProgress = at("rbSceneProgress")
+        sampleRate = at("iSampleRate"); demoTime = at("rbDemoTime"); sceneProgress = at("rbSceneProgress"); beat = at("rbBeat")
         channelResolution = at("iChannelResolution"); channelTime = at("iChannelTime")
         channels = (0..<4).map { at("iChannel\($0)") }
     }

@@ -264,6 +264,7 @@ public final class DemoRenderer {
                               sceneProgress: min(1, max(0, (time - start) / length)), timeDelta: clock.timeDelta,
                               frameRate: demo.meta.fps, frame: clock.frame, mouse: clock.mouse, date: clock.date)
         u.named = named
+        u.beat = demo.meta.bpm.map { time * $0 / 60 } ?? 0
         return u
     }
 }

@@ -74,6 +74,7 @@ final class CompositionTests: XCTestCase {
         XCTAssertEqual(rgb(try render(files(#""type": "crossfade""#), at: 6), 20, 10), [0, 0, 255], "after: only b")
         let fade = try render(files(#""type": "fade""#), at: 4.5)
         XCTAssertEqual(rgb(fade, 20, 10), [128, 0, 0], "a quarter in: a at half brightness on its way to black")
+        XCTAssertEqual(try render(files(#""type": "fade""#), at: 5).pixel(x: 20, y: 10).a, 255, "black in the middle, but opaque")
         let wipe = try render(files(#""type": "wipe", "direction": "right""#), at: 5)
         XCTAssertEqual(rgb(wipe, 2, 10), [0, 0, 255], "a wipe to the right: b has covered the left")
         XCTAssertEqual(rgb(wipe, 37, 10), [255, 0, 0], "and not yet the right")

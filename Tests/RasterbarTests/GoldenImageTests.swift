@@ -39,10 +39,11 @@ final class GoldenImageTests: XCTestCase {
     }
 
     func testCopperBars() throws { try check(time: 2, name: "copper-2.0") }
-    func testTunnel() throws { try check(time: 11.5, name: "tunnel-11.5") }
-    func testParticleScript() throws { try check(time: 19.25, name: "fountain-19.25") }
+    func testCrossfadeHalfWay() throws { try check(time: 8.5, name: "crossfade-8.5") }
+    func testTunnelWithAFlashLayer() throws { try check(time: 13, name: "tunnel-flash-13.0") }
+    func testWipeHalfWay() throws { try check(time: 17, name: "wipe-17.0") }
+    func testParticleScript() throws { try check(time: 20, name: "fountain-20.0") }
     func testSpheres() throws { try check(time: 27.25, name: "spheres-27.25") }
-    func testSpheresFadingOut() throws { try check(time: 31.7, name: "spheres-fade-31.7") }
     func testFeedbackScript() throws { try check(time: 35, name: "feedback-35.0") }
 
     /// The comparison itself must catch a real change, or these tests prove nothing.
