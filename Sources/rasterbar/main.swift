@@ -80,31 +80,101 @@ struct Play: ParsableCommand {
 }
 
 struct Render: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Render one frame headless to a PNG (no display needed).")
+    static let configuration = CommandConfiguration(
+        abstract: "Render headless (no display needed): one frame to a PNG, or a range to PNG frames or a video.",
+        discussion: """
+            One frame:    rasterbar render --time 12 --out frame.png
+            PNG frames:   rasterbar render --from 0 --to 40 --fps 60 --out frames/
+            Video:        rasterbar render --from 0 --to 40 --out demo.mp4   (or .webm; needs ffmpeg)
+            """)
 
     @Argument(help: "demo.json, or a folder holding one.")
     var demo = "demo.json"
 
-    @Option(help: "Demo time of the frame, in seconds.")
-    var time: Double
+    @Option(help: "Demo time of a single frame, in seconds.")
+    var time: Double?
 
-    @Option(help: "Output PNG file.")
+    @Option(help: "Start of a range to export, in seconds.")
+    var from: Double?
+
+    @Option(help: "End of a range to export, in seconds (not included).")
+    var to: Double?
+
+    @Option(help: "Frames per second of an export (default: the demo's).")
+    var fps: Double?
+
+    @Option(help: "Output: a .png for one frame; a folder (frames/) or a video file (.mp4, .webm, .mkv, .mov) for a range.")
     var out: String
 
     @Option(help: "Output size as WxH (default: the demo's resolution).")
     var size: String?
 
+    @Flag(help: "Compress exported PNGs less, for speed (files are bigger).")
+    var fastPng = false
+
     func run() throws {
         try reportingErrors {
-            guard out.lowercased().hasSuffix(".png") else {
-                throw RasterbarError(.invalidArgument, "--out '\(out)' is not a .png file", hint: "name the output like frame.png")
-            }
+            let environment = ProcessInfo.processInfo.environment
             let pixelSize = try size.map { try PixelSize(parsing: $0) }
-            let folder = try DemoFolder.load(demo)
-            let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: ProcessInfo.processInfo.environment)
-            try renderer.validate(time: time)
-            try renderer.renderImage(at: time).writePNG(to: out)
+            switch (time, from, to) {
+            case let (time?, nil, nil):
+                guard fps == nil else { throw RasterbarError(.invalidArgument, "--fps is for ranges", hint: "use --from and --to") }
+                guard out.lowercased().hasSuffix(".png") else {
+                    throw RasterbarError(.invalidArgument, "--out '\(out)' is not a .png file", hint: "name the output like frame.png")
+                }
+                let folder = try DemoFolder.load(demo)
+                let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
+                try renderer.validate(time: time)
+                try renderer.renderImage(at: time).writePNG(to: out)
+            case let (nil, from?, to?):
+                let destination = try ExportDestination.parse(out)
+                let folder = try DemoFolder.load(demo)
+                let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
+                let range = ExportRange(from: from, to: to, fps: fps ?? renderer.demo.meta.fps)
+                let exporter = Exporter(renderer: renderer, range: range, destination: destination, fastPNG: fastPng,
+                                        environment: environment)
+                try exporter.validate()
+                let meter = ProgressMeter(total: range.frames.count)
+                let count = try exporter.run { meter.update($0) }
+                meter.finish(count: count, to: out)
+            case (nil, nil, nil):
+                throw RasterbarError(.invalidArgument, "say what to render", hint: "--time T for one frame, or --from A --to B for a range")
+            default:
+                throw RasterbarError(.invalidArgument, "use either --time, or --from with --to",
+                                     hint: "--time T renders one frame; --from A --to B [--fps N] a range")
+            }
         }
+    }
+}
+
+/// Export progress on stderr: a bar redrawn in place on a terminal, a plain
+/// line every few seconds otherwise (logs, CI).
+final class ProgressMeter {
+    let total: Int
+    let terminal = isatty(2) != 0
+    var lastPrint = 0.0
+
+    init(total: Int) { self.total = total }
+
+    func update(_ p: ExportProgress) {
+        let now = ProcessInfo.processInfo.systemUptime
+        guard p.done == p.total || now - lastPrint >= (terminal ? 0.1 : 2) else { return }
+        lastPrint = now
+        let left = Int(p.remaining.rounded())
+        let clock = "\(left / 60):" + (left % 60 < 10 ? "0" : "") + "\(left % 60)"
+        let rate = String(format: "%.1f", p.rate)
+        if terminal {
+            let width = 30, filled = Int(Double(width) * Double(p.done) / Double(max(1, p.total)))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(p.done)/\(p.total) frames  \(rate) fps  \(clock) left ".utf8))
+        } else {
+            FileHandle.standardError.write(Data("rendered \(p.done)/\(p.total) frames (\(rate) fps, \(clock) left)\n".utf8))
+        }
+    }
+
+    func finish(count: Int, to out: String) {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        print("wrote \(count) frames to \(out)")
     }
 }
 

@@ -239,8 +239,9 @@ final class ScriptTests: XCTestCase {
         XCTAssertEqual(try green(2), 31, "one second at 30 fps later: 31 frames")
         XCTAssertEqual(try green(2), 31, "the same time again: the same frame")
         XCTAssertEqual(try green(1.5), 16, "going back replays from the start")
-        XCTAssertEqual(try green(1.51), 17, "a time between frames adds one frame")
-        XCTAssertEqual(try green(2), 31, "and does not leak into the next render")
+        XCTAssertEqual(try green(1.51), 16, "a time between grid frames shows the last grid frame before it")
+        XCTAssertEqual(try green(1.55), 17)
+        XCTAssertEqual(try green(2), 31, "and rendering forward continues from there")
     }
 }
 

@@ -37,9 +37,6 @@ final class ScriptScene {
     private var failed: Set<ObjectIdentifier> = []
     /// The last trap, until a generation draws a frame again.
     private(set) var trap: RasterbarError?
-    /// Offline: the time of the last frame simulated, if it lies on the frame grid
-    /// (a frame between grid times changes the state, so the next render restarts).
-    private var simulated: Double?
 
     init(script: String, library: Res<ScriptLibrary>, host: ScriptHost, watchdog: Watchdog?, report: @escaping (StoreEvent) -> Void) throws {
         self.script = script
@@ -190,31 +187,36 @@ final class ScriptScene {
     // MARK: Offline
 
     /// Draws the frame at `time` as if the scene had played from its start at
-    /// `fps`: the same time always gives the same pixels.
+    /// `fps`: the same time always gives the same pixels. Scripts step on the
+    /// demo's frame grid, so a time between two grid frames shows the last grid
+    /// frame at or before it; rendering forward continues where the last render
+    /// stopped, going back replays from the start.
     func drawOffline(at time: Double, scene: Demo.Scene, fps: Double, uniforms: (Double) -> FrameUniforms) -> Bool {
         let step = 1 / fps
+        let target = max(0, Int(((time - scene.start) / step + 1e-6).rounded(.down)))
         let candidate = library.value
         let stale = running.map { $0.library !== candidate } ?? true
-        // A script's frame both draws and advances its state, so drawing the same
-        // or an earlier time again means replaying from the scene's start.
-        if stale || simulated == nil || simulated! > time - 1e-9 || simulated! == -Double.infinity {
+        // Drawing the same grid frame again, or an earlier one, replays from the
+        // start: a script's frame both draws and steps its state.
+        if stale || simulatedFrame == nil || simulatedFrame! >= target {
             if let current = running { destroy(current) }
             running = nil
-            simulated = nil
+            simulatedFrame = nil
             guard !candidate.isPlaceholder, !failed.contains(ObjectIdentifier(candidate)),
                   start(candidate, generation: library.generation, uniforms(scene.start), params: scene.params, fresh: true) else { return false }
         }
-        var index = simulated.map { Int((($0 - scene.start) / step).rounded()) + 1 } ?? 0
-        while scene.start + Double(index) * step < time - 1e-9 {
+        var index = simulatedFrame.map { $0 + 1 } ?? 0
+        while index <= target {
             guard let current = running, runFrame(current, uniforms(scene.start + Double(index) * step), params: scene.params),
-                  running?.library === current.library else { return false }
-            simulated = scene.start + Double(index) * step
+                  running?.library === current.library else {
+                simulatedFrame = nil
+                return false
+            }
+            simulatedFrame = index
             index += 1
         }
-        guard let current = running, runFrame(current, uniforms(time), params: scene.params),
-              running?.library === current.library else { return false }
-        let onGrid = abs(((time - scene.start) / step).rounded() * step - (time - scene.start)) < 1e-9
-        simulated = onGrid ? time : -Double.infinity
         return true
     }
-}
+
+    /// The grid frame last simulated offline.
+    private var simulatedFrame: Int?}

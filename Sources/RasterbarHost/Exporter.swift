@@ -1,0 +1,343 @@
+// Renders a range of the demo to a numbered PNG sequence or, through ffmpeg,
+// to a video. Every frame is a pure function of its time, so a range exported
+// alone gives the same files as the same frames inside a longer export; PNG
+// names carry the frame's absolute number (frame-000120.png is 120/fps s).
+//
+// The GL thread only renders: pixels come back through a ring of pixel buffer
+// objects a few frames later, PNGs are encoded and written on worker threads,
+// and ffmpeg is fed from its own queue, so export runs at the speed of the
+// renderer rather than of the encoder wherever there are cores to spare.
+import Foundation
+import RasterbarCore
+import RasterbarGL
+
+/// Frames k/fps for every k with from <= k/fps < to.
+public struct ExportRange: Sendable, Equatable {
+    public var from: Double
+    public var to: Double
+    public var fps: Double
+
+    public init(from: Double, to: Double, fps: Double) {
+        self.from = from
+        self.to = to
+        self.fps = fps
+    }
+
+    /// The absolute frame numbers in the range.
+    public var frames: Range<Int> {
+        let first = Int((from * fps - 1e-6).rounded(.up))
+        let end = Int((to * fps - 1e-6).rounded(.up))
+        return first..<max(first, end)
+    }
+
+    public func time(of frame: Int) -> Double { Double(frame) / fps }
+}
+
+/// Where exported frames go.
+public enum ExportDestination: Sendable, Equatable {
+    /// `frame-000123.png` files in a folder.
+    case pngSequence(folder: String)
+    /// A video file, encoded by ffmpeg (.mp4, .mov, .mkv with H.264; .webm with VP9).
+    case video(path: String)
+
+    /// Chooses from an --out value: a folder (ending in / or existing) or a video file.
+    public static func parse(_ out: String) throws -> ExportDestination {
+        var isDirectory: ObjCBool = false
+        if out.hasSuffix("/") || (FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            return .pngSequence(folder: out.hasSuffix("/") ? String(out.dropLast()) : out)
+        }
+        let ext = (out as NSString).pathExtension.lowercased()
+        guard VideoSink.codecs[ext] != nil else {
+            throw RasterbarError(.invalidArgument, "--out '\(out)' is neither a folder nor a video file",
+                                 hint: "export frames to a folder (--out frames/) or a video (--out demo.mp4 or demo.webm)")
+        }
+        return .video(path: out)
+    }
+}
+
+/// How far an export has got.
+public struct ExportProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    /// Frames per second so far.
+    public var rate: Double
+    /// Seconds left at that rate.
+    public var remaining: Double
+}
+
+/// Renders ranges of a demo to files.
+public final class Exporter {
+    let renderer: HeadlessRenderer
+    let range: ExportRange
+    let destination: ExportDestination
+    let fastPNG: Bool
+    let environment: [String: String]
+
+    public init(renderer: HeadlessRenderer, range: ExportRange, destination: ExportDestination, fastPNG: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.renderer = renderer
+        self.range = range
+        self.destination = destination
+        self.fastPNG = fastPNG
+        self.environment = environment
+    }
+
+    /// Checks the range against the demo.
+    public func validate() throws {
+        let duration = renderer.demo.meta.duration
+        guard range.fps > 0, range.fps <= 1000 else {
+            throw RasterbarError(.invalidArgument, "--fps \(range.fps) is out of range", hint: "use 1 to 1000")
+        }
+        guard range.from >= 0, range.to <= duration + 1e-9, range.from < range.to else {
+            throw RasterbarError(.timeOutOfRange, "the range \(range.from)-\(range.to) is not inside the demo",
+                                 hint: "choose --from < --to within 0 to \(duration) seconds")
+        }
+        guard !range.frames.isEmpty else {
+            throw RasterbarError(.timeOutOfRange, "the range \(range.from)-\(range.to) holds no frame at \(range.fps) fps")
+        }
+    }
+
+    /// Renders every frame of the range; `progress` is called on this thread.
+    @discardableResult
+    public func run(progress: (ExportProgress) -> Void = { _ in }) throws -> Int {
+        try validate()
+        let size = renderer.demoRenderer.target.size
+        let sink: FrameSink
+        switch destination {
+        case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
+        case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, environment: environment)
+        }
+        var finished = false
+        defer { if !finished { sink.cancel() } }
+        let frames = range.frames
+        let readback = AsyncReadback(size: size)
+        let started = monotonicSeconds()
+        var done = 0
+        func takeOne() throws {
+            var pixels = sink.pool.take()
+            guard let frame = readback.takeOldest(into: &pixels) else { return }
+            try sink.consume(frame: frame, pixels: pixels)
+            done += 1
+            let elapsed = monotonicSeconds() - started
+            let rate = Double(done) / max(elapsed, 1e-9)
+            progress(ExportProgress(done: done, total: frames.count, rate: rate, remaining: Double(frames.count - done) / rate))
+        }
+        for frame in frames {
+            try renderer.draw(at: range.time(of: frame))
+            if readback.isFull { try takeOne() }
+            readback.start(renderer.demoRenderer.target, tag: frame)
+        }
+        while readback.hasPending { try takeOne() }
+        try sink.finish()
+        finished = true
+        return done
+    }
+}
+
+/// Reused pixel buffers: a fresh 4 MB array per frame costs more in page faults than the copy.
+final class BufferPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [[UInt8]] = []
+
+    func take() -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? []
+    }
+
+    func give(_ buffer: [UInt8]) {
+        lock.lock()
+        free.append(buffer)
+        lock.unlock()
+    }
+}
+
+/// Takes frames (RGBA8, rows bottom-up) in order.
+protocol FrameSink: AnyObject {
+    var pool: BufferPool { get }
+    func consume(frame: Int, pixels: [UInt8]) throws
+    func finish() throws
+    func cancel()
+}
+
+/// Encodes PNGs on worker threads and writes each one atomically.
+final class PNGSequenceSink: FrameSink, @unchecked Sendable {
+    let folder: String
+    let size: PixelSize
+    let fast: Bool
+    let pool = BufferPool()
+    private let workers = DispatchQueue(label: "rasterbar.png-encoders", qos: .userInitiated, attributes: .concurrent)
+    private let group = DispatchGroup()
+    private let slots: DispatchSemaphore
+    private let lock = NSLock()
+    private var failure: RasterbarError?
+
+    init(folder: String, size: PixelSize, fast: Bool) throws {
+        self.folder = folder
+        self.size = size
+        self.fast = fast
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw RasterbarError(.outputNotWritable, "cannot create the folder: \(error.localizedDescription)", at: folder)
+        }
+        // Frames in flight: enough to keep every core busy, few enough to bound memory.
+        slots = DispatchSemaphore(value: ProcessInfo.processInfo.activeProcessorCount + 1)
+    }
+
+    static func fileName(_ frame: Int) -> String {
+        let digits = String(frame)
+        return "frame-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".png"
+    }
+
+    func consume(frame: Int, pixels: [UInt8]) throws {
+        try check()
+        slots.wait()
+        let path = folder + "/" + Self.fileName(frame)
+        workers.async(group: group) { [self] in
+            defer { slots.signal() }
+            do {
+                let png = try pixels.withUnsafeBytes { try PNG.encode($0, width: size.width, height: size.height, bottomUp: true, fast: fast) }
+                try FileIO.writeAtomically(png, to: path)
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error as? RasterbarError ?? RasterbarError(.outputNotWritable, "\(error)", at: path) }
+                lock.unlock()
+            }
+            pool.give(pixels)
+        }
+    }
+
+    func check() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+    }
+
+    func finish() throws {
+        group.wait()
+        try check()
+    }
+
+    func cancel() { group.wait() }
+}
+
+/// Pipes raw frames to ffmpeg, which writes the video to a temporary file
+/// renamed into place when it succeeds.
+final class VideoSink: FrameSink, @unchecked Sendable {
+    /// Container extension -> ffmpeg encoder arguments.
+    static let codecs: [String: [String]] = [
+        "mp4": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+        "mov": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"],
+        "mkv": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"],
+        "webm": ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-pix_fmt", "yuv420p"],
+    ]
+
+    let path: String
+    let temp: String
+    let pool = BufferPool()
+    let process = Process()
+    let input: FileHandle
+    let errors = Pipe()
+    private let writer = DispatchQueue(label: "rasterbar.ffmpeg-writer", qos: .userInitiated)
+    private let slots = DispatchSemaphore(value: 3)
+    private let lock = NSLock()
+    private var failure: String?
+    private var errorText = Data()
+
+    /// ffmpeg: `$FFMPEG`, else the first on PATH.
+    static func locate(_ environment: [String: String]) throws -> String {
+        if let explicit = environment["FFMPEG"], !explicit.isEmpty { return explicit }
+        for dir in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/ffmpeg") {
+            return "\(dir)/ffmpeg"
+        }
+        throw RasterbarError(.toolchainMissing, "ffmpeg not found: video export needs it",
+                             hint: "install it (apt-get install ffmpeg), or export PNG frames with --out frames/")
+    }
+
+    init(path: String, size: PixelSize, fps: Double, environment: [String: String]) throws {
+        let ffmpeg = try Self.locate(environment)
+        guard size.width % 2 == 0, size.height % 2 == 0 else {
+            throw RasterbarError(.invalidArgument, "video needs an even width and height, not \(size)", hint: "choose an even --size")
+        }
+        let ext = (path as NSString).pathExtension.lowercased()
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
+        guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
+            throw RasterbarError(.outputNotWritable, "cannot write: the folder does not exist or is not writable", at: path)
+        }
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
+        process.arguments = ["-hide_banner", "-loglevel", "error", "-y",
+                             "-f", "rawvideo", "-pixel_format", "rgba", "-video_size", "\(size.width)x\(size.height)",
+                             "-framerate", String(fps), "-i", "-",
+                             // GL's rows come bottom-up: ffmpeg turns them over.
+                             "-vf", "vflip", "-r", String(fps)] + (Self.codecs[ext] ?? []) + [temp]
+        let pipe = Pipe()
+        process.standardInput = pipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        input = pipe.fileHandleForWriting
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            lock.lock()
+            errorText.append(data)
+            lock.unlock()
+        }
+        do {
+            try process.run()
+        } catch {
+            throw RasterbarError(.toolchainMissing, "cannot run \(ffmpeg): \(error.localizedDescription)")
+        }
+    }
+
+    func consume(frame: Int, pixels: [UInt8]) throws {
+        try check()
+        slots.wait()
+        writer.async { [self] in
+            defer { slots.signal() }
+            do {
+                try pixels.withUnsafeBytes { try input.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) }
+            } catch {
+                lock.lock()
+                if failure == nil { failure = "ffmpeg stopped taking frames" }
+                lock.unlock()
+            }
+            pool.give(pixels)
+        }
+    }
+
+    func check() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw RasterbarError(.outputNotWritable, "\(failure): \(String(decoding: errorText, as: UTF8.self).prefix(400))", at: path) }
+    }
+
+    func finish() throws {
+        writer.sync {}
+        try? input.close()
+        process.waitUntilExit()
+        errors.fileHandleForReading.readabilityHandler = nil
+        try check()
+        guard process.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: temp)
+            lock.lock()
+            let text = String(decoding: errorText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            lock.unlock()
+            throw RasterbarError(.outputNotWritable, "ffmpeg failed (exit \(process.terminationStatus)): \(text.prefix(400))", at: path)
+        }
+        guard rename(temp, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw RasterbarError(.outputNotWritable, "cannot move the finished video into place: \(String(cString: strerror(errno)))", at: path)
+        }
+    }
+
+    func cancel() {
+        writer.sync {}
+        try? input.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: temp)
+    }
+}
