@@ -21,6 +21,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CGLFW", pkgConfig: "glfw3", providers: [.apt(["libglfw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // The player's overlay text, from a font in Debian's packages.
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // sigsetjmp/siglongjmp around every script call, which Swift cannot express.
         .target(name: "RasterbarGuard"),
         // The versioned C ABI between host and scene scripts: the only thing that crosses.
@@ -34,7 +36,7 @@ let package = Package(
         // Core data without GL: demo model, JSON, shader source assembly, images, playback clock.
         .target(name: "RasterbarCore", dependencies: ["CPNG"]),
         // The OpenGL backend: programs, framebuffers, the scene renderer, EGL headless context.
-        .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL"]),
+        .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL", "CFreeType"]),
         // The host: the window, the headless renderer and the player loop.
         .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL"]),
 

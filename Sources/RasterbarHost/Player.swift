@@ -30,6 +30,8 @@ public struct PlayOptions: Sendable {
     public var snapshot: String?
     /// How files are watched.
     public var watch = FileWatcher.Options()
+    /// Show the overlay from the start (Tab toggles it).
+    public var overlay = false
     public init() {}
 }
 
@@ -99,6 +101,17 @@ public final class Player {
 
         var playback = Playback(duration: renderer.demo.meta.duration, start: options.start, loops: options.loop,
                                 paused: options.paused)
+        var overlayVisible = options.overlay
+        var frameRate = FrameRate()
+        // Text for the overlay and the error panel; without a font the player still plays.
+        var text: TextRenderer?
+        if window != nil {
+            if let font = TextRenderer.fontPath(environment: environment) {
+                do { text = try TextRenderer(fontPath: font, pixels: 15) } catch { output.human("no overlay text: \(error)") }
+            } else {
+                output.human("no font found for the overlay (install fonts-dejavu-core, or set RASTERBAR_FONT)")
+            }
+        }
         var frames = 0
         var mouse = SIMD4<Float>.zero
         let clock = ContinuousClock()
@@ -106,8 +119,13 @@ public final class Player {
         var last = started
         while window?.shouldClose != true {
             for command in window?.pollCommands() ?? [] {
-                if command == .reloadAll { store.reloadAll() }
-                playback.apply(command)
+                switch command {
+                case .reloadAll: store.reloadAll()
+                case .toggleFullscreen: window?.toggleFullscreen()
+                case .toggleOverlay: overlayVisible.toggle()
+                default: break
+                }
+                playback.apply(command, in: renderer.demo)
             }
             if playback.quitRequested || playback.reachedEnd { break }
             let reloaded = store.sync()
@@ -125,8 +143,23 @@ public final class Player {
             if !reloaded.isEmpty || frames == 0 { try reportFrame(frames, time: playback.time, reloaded: reloaded, renderer: renderer) }
             frames += 1
             let lastFrame = options.maxFrames.map { frames >= $0 } ?? false
+            frameRate.tick(dt)
             if let window {
                 window.present(renderer.target)
+                if let text {
+                    let size = window.framebufferSize
+                    if overlayVisible {
+                        text.draw(Overlay.status(renderer.demo, playback, fps: frameRate.value, fullscreen: window.isFullscreen),
+                                  x: 8, y: 8, size: size, background: SIMD4(0, 0, 0, 0.65))
+                    }
+                    // Errors stay on screen until a good save fixes them.
+                    let errorLines = pending.openErrors.values.sorted().map { TextRenderer.Line($0, color: SIMD4(1, 0.85, 0.85, 1)) }
+                    if !errorLines.isEmpty {
+                        let shown = Array(errorLines.prefix(8))
+                        let height = Float(shown.count) * text.lineHeight + 12
+                        text.draw(shown, x: 8, y: Float(size.height) - height - 8, size: size, background: SIMD4(0.45, 0, 0, 0.85))
+                    }
+                }
                 if lastFrame, let path = options.screenshot { try window.readBackBuffer().writePNG(to: path) }
                 window.swap()
             } else {
@@ -144,6 +177,11 @@ public final class Player {
         for event in pending.events {
             if options.events { output.event(event.jsonLine) }
             if let line = event.humanLine { output.human(line) }
+            switch event {
+            case let .error(_, key, error): pending.openErrors[key.description] = error.description
+            case let .reload(_, key, _, _): pending.openErrors[key.description] = nil
+            case .warning: break
+            }
         }
         pending.events.removeAll()
     }
@@ -174,9 +212,55 @@ public final class Player {
     }
 }
 
-/// Events gathered during a load or sync, reported after it.
+/// Events gathered during a load or sync, reported after it, and the errors
+/// still standing (by resource) for the in-window panel.
 final class EventQueue {
     var events: [StoreEvent] = []
+    var openErrors: [String: String] = [:]
+}
+
+/// Frames per second, smoothed.
+struct FrameRate {
+    var value: Double = 0
+    mutating func tick(_ dt: Double) {
+        guard dt > 0 else { return }
+        value = value == 0 ? 1 / dt : value * 0.95 + (1 / dt) * 0.05
+    }
+}
+
+/// What the overlay says.
+enum Overlay {
+    static func clock(_ t: Double) -> String {
+        let minutes = Int(t) / 60, seconds = t - Double(minutes * 60)
+        let s = String(format: "%05.2f", seconds)
+        return "\(minutes):\(s)"
+    }
+
+    static func status(_ demo: Demo, _ playback: Playback, fps: Double, fullscreen: Bool) -> [TextRenderer.Line] {
+        let t = playback.time
+        var first = "\(clock(t)) / \(clock(demo.meta.duration))"
+        if let (bar, beat) = demo.barBeat(at: t) { first += "   bar \(bar):\(Int(beat.rounded(.down)))" }
+        first += "   \(Int(fps.rounded())) fps"
+        let scenes = demo.activeScenes(at: t).map { demo.scenes[$0].name }
+        var second = "scene: " + (scenes.isEmpty ? "-" : scenes.joined(separator: " + "))
+        if let transition = demo.activeScenes(at: t).compactMap({ demo.transition(at: t, layer: demo.scenes[$0].layer) }).first {
+            second += "   (from \(demo.scenes[transition.from].name), \(Int(transition.progress(at: t) * 100))%)"
+        }
+        var flags: [String] = []
+        if playback.paused { flags.append("paused") }
+        if let range = playback.loopRange, let scene = demo.scenes.first(where: { $0.start == range.lowerBound }) {
+            flags.append("looping \(scene.name)")
+        }
+        if playback.loops { flags.append("looping the demo") }
+        if fullscreen { flags.append("fullscreen") }
+        return [
+            TextRenderer.Line("\(demo.meta.title)" + (demo.meta.author.map { " by \($0)" } ?? "")),
+            TextRenderer.Line(first),
+            TextRenderer.Line(second + (flags.isEmpty ? "" : "   [" + flags.joined(separator: ", ") + "]")),
+            TextRenderer.Line("Space pause  Left/Right 1 s (Shift 10 s)  Up/Down scene  Home start  L loop  R reload  F full  Tab hide  Esc quit",
+                              color: SIMD4(0.7, 0.7, 0.7, 1)),
+        ]
+    }
 }
 
 /// Sleeps the calling thread until `deadline` (the loop is synchronous).

@@ -87,6 +87,27 @@ public final class Window {
         readDefaultBackBuffer(size: framebufferSize)
     }
 
+    /// The position and size to go back to when leaving fullscreen.
+    var windowedFrame: (x: Int32, y: Int32, width: Int32, height: Int32)?
+
+    /// Switches between a window and fullscreen on the primary monitor.
+    public func toggleFullscreen() {
+        if glfwGetWindowMonitor(handle) != nil {
+            let f = windowedFrame ?? (100, 100, 1280, 720)
+            glfwSetWindowMonitor(handle, nil, f.x, f.y, f.width, f.height, 0)
+            return
+        }
+        guard let monitor = glfwGetPrimaryMonitor(), let mode = glfwGetVideoMode(monitor) else { return }
+        var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+        glfwGetWindowPos(handle, &x, &y)
+        glfwGetWindowSize(handle, &w, &h)
+        windowedFrame = (x, y, w, h)
+        glfwSetWindowMonitor(handle, monitor, 0, 0, mode.pointee.width, mode.pointee.height, mode.pointee.refreshRate)
+    }
+
+    /// True while fullscreen.
+    public var isFullscreen: Bool { glfwGetWindowMonitor(handle) != nil }
+
     /// Shows the back buffer (waits for vsync).
     public func swap() { glfwSwapBuffers(handle) }
 
@@ -129,12 +150,19 @@ final class InputQueue {
 public enum PlayerKeys {
     /// The command for a key press, or nil for keys the player ignores.
     public static func command(key: Int32, mods: Int32) -> PlayerCommand? {
+        let shift = mods & GLFW_MOD_SHIFT != 0
         switch key {
         case GLFW_KEY_ESCAPE: return .quit
         case GLFW_KEY_SPACE: return .togglePause
-        case GLFW_KEY_LEFT: return .seek(by: -1)
-        case GLFW_KEY_RIGHT: return .seek(by: 1)
+        case GLFW_KEY_LEFT: return .seek(by: shift ? -10 : -1)
+        case GLFW_KEY_RIGHT: return .seek(by: shift ? 10 : 1)
+        case GLFW_KEY_UP: return .nextScene
+        case GLFW_KEY_DOWN: return .previousScene
+        case GLFW_KEY_HOME: return .restart
+        case GLFW_KEY_L: return .toggleSceneLoop
         case GLFW_KEY_R: return .reloadAll
+        case GLFW_KEY_F: return .toggleFullscreen
+        case GLFW_KEY_TAB: return .toggleOverlay
         default: return nil
         }
     }

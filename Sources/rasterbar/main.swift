@@ -17,7 +17,12 @@ struct RasterbarCommand: ParsableCommand {
 
 struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Play a demo in a window, reloading every file you save (Esc quits, Space pauses, Left/Right seek 1 s, R reloads all).")
+        abstract: "Play a demo in a window, reloading every file you save.",
+        discussion: """
+            Keys: Space pause, Left/Right seek 1 s (Shift: 10 s), Up/Down next/previous scene,
+            Home restart, L loop the current scene, R reload everything, F fullscreen,
+            Tab overlay (time, bar:beat, scene, fps), Esc quit.
+            """)
 
     @Argument(help: "demo.json, or a folder holding one.")
     var demo = "demo.json"
@@ -30,6 +35,9 @@ struct Play: ParsableCommand {
 
     @Flag(help: "Start paused (Space plays).")
     var paused = false
+
+    @Flag(help: "Show the overlay (time, bar:beat, scene, fps) from the start; Tab toggles it.")
+    var overlay = false
 
     @Flag(help: "No window: run the player loop on a headless GL context (for tests and tools).")
     var headless = false
@@ -64,6 +72,7 @@ struct Play: ParsableCommand {
             options.maxFrames = frames
             options.screenshot = screenshot
             options.headless = headless
+            options.overlay = overlay
             options.events = events
             options.snapshot = snapshot
             options.watch.debounce = debounce / 1000
