@@ -39,6 +39,9 @@ public enum ExportDestination: Sendable, Equatable {
     case pngSequence(folder: String)
     /// A video file, encoded by ffmpeg (.mp4, .mov, .mkv with H.264; .webm with VP9).
     case video(path: String)
+    /// Render and read back every frame, then drop it: the export pipeline
+    /// without an encoder, for measuring what the renderer alone can do.
+    case discard
 
     /// Chooses from an --out value: a folder (ending in / or existing) or a video file.
     public static func parse(_ out: String) throws -> ExportDestination {
@@ -106,6 +109,7 @@ public final class Exporter {
         switch destination {
         case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
         case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, environment: environment)
+        case .discard: sink = DiscardSink()
         }
         var finished = false
         defer { if !finished { sink.cancel() } }
@@ -158,6 +162,14 @@ protocol FrameSink: AnyObject {
     func consume(frame: Int, pixels: [UInt8]) throws
     func finish() throws
     func cancel()
+}
+
+/// Drops every frame (for measurements).
+final class DiscardSink: FrameSink {
+    let pool = BufferPool()
+    func consume(frame: Int, pixels: [UInt8]) throws { pool.give(pixels) }
+    func finish() throws {}
+    func cancel() {}
 }
 
 /// Encodes PNGs on worker threads and writes each one atomically.

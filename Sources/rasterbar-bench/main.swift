@@ -1,5 +1,5 @@
 // rasterbar-bench: prints the engine's figures against its targets.
-// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|scripts]]`; BENCHMARKS.md
+// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
 #if canImport(Glibc)
@@ -103,6 +103,10 @@ do {
     let only = arguments.dropFirst().first
     if only == nil || only == "frames" { try benchmarkHeadlessFrames() }
     if only == nil || only == "store" { try benchmarkStore() }
+    if only == nil || only == "export" {
+        try benchmarkExport()
+        benchmarkTimeline()
+    }
     if only == nil || only == "scripts" {
         try benchmarkColdStart()
         try benchmarkScripts()
