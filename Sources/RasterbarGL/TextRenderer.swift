@@ -20,8 +20,8 @@ public final class TextRenderer {
 
     let texture: GLuint
     let program: ShaderProgram
-    let vertexArray: GLuint
-    let buffer: GLuint
+    /// Glyph quads: position and atlas uv in one vec4, colour in the other (rb_vertex's layout).
+    let quads = GeometryBuffer()
     var glyphs: [Glyph] = []
     /// Pixels from one character to the next, and from one line to the next.
     public let advance: Float
@@ -92,26 +92,11 @@ public final class TextRenderer {
             vertex: ShaderSource(text: Self.vertexSource, style: .glsl, files: [0: "<rasterbar text>"]),
             fragment: ShaderSource(text: Self.fragmentSource, style: .glsl, files: [0: "<rasterbar text>"]),
             file: "<rasterbar text>")
-        var vao: GLuint = 0, vbo: GLuint = 0
-        glGenVertexArrays(1, &vao)
-        glGenBuffers(1, &vbo)
-        vertexArray = vao
-        buffer = vbo
-        glBindVertexArray(vao)
-        glBindBuffer(glEnum(GL_ARRAY_BUFFER), vbo)
-        let stride = GLsizei(8 * MemoryLayout<Float>.size)
-        glEnableVertexAttribArray(0)
-        glVertexAttribPointer(0, 4, glEnum(GL_FLOAT), GLboolean(GL_FALSE), stride, nil)
-        glEnableVertexAttribArray(1)
-        glVertexAttribPointer(1, 4, glEnum(GL_FLOAT), GLboolean(GL_FALSE), stride, UnsafeRawPointer(bitPattern: 16))
-        glBindVertexArray(0)
     }
 
     deinit {
-        var tex = texture, vao = vertexArray, vbo = buffer
+        var tex = texture
         glDeleteTextures(1, &tex)
-        glDeleteVertexArrays(1, &vao)
-        glDeleteBuffers(1, &vbo)
     }
 
     static let vertexSource = """
@@ -185,11 +170,7 @@ public final class TextRenderer {
         glBindTexture(glEnum(GL_TEXTURE_2D), texture)
         glEnable(glEnum(GL_BLEND))
         glBlendFunc(glEnum(GL_SRC_ALPHA), glEnum(GL_ONE_MINUS_SRC_ALPHA))
-        glBindVertexArray(vertexArray)
-        glBindBuffer(glEnum(GL_ARRAY_BUFFER), buffer)
-        glBufferData(glEnum(GL_ARRAY_BUFFER), vertices.count * MemoryLayout<Float>.size, vertices, glEnum(GL_STREAM_DRAW))
-        glDrawArrays(glEnum(GL_TRIANGLES), 0, GLsizei(vertices.count / 8))
-        glBindVertexArray(0)
+        vertices.withUnsafeBytes { quads.draw($0.baseAddress!, count: vertices.count / 8, mode: glEnum(GL_TRIANGLES)) }
         glDisable(glEnum(GL_BLEND))
     }
 }
