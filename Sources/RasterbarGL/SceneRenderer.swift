@@ -135,7 +135,6 @@ public final class SceneRenderer {
                                                                             count: uniform.components))
             }
         }
-        glUseProgram(program.name)
     }
 
     /// Binds iChannel0..3 of the bound `program` (an unbound channel samples black, as on Shadertoy).

@@ -49,16 +49,18 @@ public final class ShaderProgram: Loadable {
 
     deinit { glDeleteProgram(name) }
 
+    // Uniforms are set with glProgramUniform (GL 4.1): on this program, bound or
+    // not, so setting one never changes which program the next draw uses.
+
     /// Sets a float uniform (1 to 4 components) by name; unknown names are ignored.
     public func setUniform(_ uniform: String, floats: UnsafeBufferPointer<Float>) {
         let l = location(of: uniform)
         guard l >= 0, let p = floats.baseAddress else { return }
-        glUseProgram(name)
         switch floats.count {
-        case 1: glUniform1fv(l, 1, p)
-        case 2: glUniform2fv(l, 1, p)
-        case 3: glUniform3fv(l, 1, p)
-        case 4: glUniform4fv(l, 1, p)
+        case 1: glProgramUniform1fv(name, l, 1, p)
+        case 2: glProgramUniform2fv(name, l, 1, p)
+        case 3: glProgramUniform3fv(name, l, 1, p)
+        case 4: glProgramUniform4fv(name, l, 1, p)
         default: break
         }
     }
@@ -67,8 +69,7 @@ public final class ShaderProgram: Loadable {
     public func setUniform(_ uniform: String, int value: Int32) {
         let l = location(of: uniform)
         guard l >= 0 else { return }
-        glUseProgram(name)
-        glUniform1i(l, value)
+        glProgramUniform1i(name, l, value)
     }
 
     /// Makes this the program the next draws use.

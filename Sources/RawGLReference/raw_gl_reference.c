@@ -31,8 +31,9 @@ static double now(void) {
 }
 
 double rb_raw_reference_run(const char *fragment_source, int width, int height, int frames,
-                            double first_time, double time_step, uint8_t *pixels,
-                            char *error, size_t error_size) {
+                            double first_time, double time_step,
+                            const rb_raw_uniform *uniforms, int uniform_count,
+                            uint8_t *pixels, char *error, size_t error_size) {
     GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, error, error_size);
     if (!vs) return -1;
     GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source, error, error_size);
@@ -61,6 +62,9 @@ double rb_raw_reference_run(const char *fragment_source, int width, int height, 
     glUseProgram(program);
     GLint time_loc = glGetUniformLocation(program, "iTime");
     GLint res_loc = glGetUniformLocation(program, "iResolution");
+    GLint locations[64];
+    if (uniform_count > 64) uniform_count = 64;
+    for (int u = 0; u < uniform_count; u++) locations[u] = glGetUniformLocation(program, uniforms[u].name);
     glViewport(0, 0, width, height);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
 
@@ -68,6 +72,16 @@ double rb_raw_reference_run(const char *fragment_source, int width, int height, 
     for (int i = 0; i < frames; i++) {
         glUniform1f(time_loc, (float)(first_time + i * time_step));
         glUniform3f(res_loc, (float)width, (float)height, 1.0f);
+        for (int u = 0; u < uniform_count; u++) {
+            if (locations[u] < 0) continue;
+            const float *v = uniforms[u].values + (size_t)i * uniforms[u].components;
+            switch (uniforms[u].components) {
+            case 1: glUniform1fv(locations[u], 1, v); break;
+            case 2: glUniform2fv(locations[u], 1, v); break;
+            case 3: glUniform3fv(locations[u], 1, v); break;
+            default: glUniform4fv(locations[u], 1, v); break;
+            }
+        }
         glDrawArrays(GL_TRIANGLES, 0, 3);
         glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
     }

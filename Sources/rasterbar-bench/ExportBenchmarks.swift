@@ -21,14 +21,9 @@ func benchmarkExport() throws {
     var exportTotal = 0.0, fastTotal = 0.0, discardTotal = 0.0, rawTotal = 0.0
     for (index, scene) in demo.scenes.enumerated() where scene.layer == 0 {
         guard case let .shader(shader) = scene.source else { continue }
-        // Two seconds where the scene is alone on screen: no other layer, no
-        // transition, so export and the raw loop draw exactly the same shader.
-        let alone = stride(from: scene.start, through: scene.end - 2, by: 0.25).first { start in
-            stride(from: start, to: start + 2, by: 1 / fps).allSatisfy { t in
-                demo.activeScenes(at: t) == [index] && demo.transition(at: t, layer: scene.layer) == nil
-            }
-        }
-        guard let from = alone else { continue }
+        // Two seconds where the scene is alone on screen, so export and the raw
+        // loop draw exactly the same shader.
+        guard let from = soloWindow(demo, scene: index, length: 2) else { continue }
         let range = ExportRange(from: from, to: from + 2, fps: fps)
         let frames = range.frames.count
         let source = try ShaderSource.load(shader) { try FileIO.readText(folder.path(of: $0)) }
@@ -44,9 +39,12 @@ func benchmarkExport() throws {
             try Exporter(renderer: headless, range: range, destination: .discard).run()
             return now() - t0
         }
+        let uniforms = RawUniforms(demo, scene: index, times: range.frames.map(range.time(of:)))
         func rawOnce() -> Double {
-            let seconds = rb_raw_reference_run(source.text, Int32(size.width), Int32(size.height), Int32(frames), range.from, 1 / fps,
-                                               &raw, &error, error.count)
+            let seconds = uniforms.withCArray { list, count in
+                rb_raw_reference_run(source.text, Int32(size.width), Int32(size.height), Int32(frames), range.from - scene.start, 1 / fps,
+                                     list, count, &raw, &error, error.count)
+            }
             guard seconds >= 0 else { fail("raw reference failed: \(String(cString: error))") }
             return seconds
         }

@@ -46,14 +46,18 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
     let copy = try DemoFolder.load(dir + "/demo.json")
     let watcher = FileWatcher(root: dir)
     let headless = try HeadlessRenderer(folder: copy, size: PixelSize(width: 1280, height: 720), watcher: watcher)
-    let scene = try XCTUnwrapScene(copy.demo, shader: shader)
+    guard let index = copy.demo.scenes.firstIndex(where: { $0.source == .shader(shader) }),
+          let time = soloWindow(copy.demo, scene: index, length: 1) else { fail("no scene shows \(shader) alone") }
     let original = try String(contentsOfFile: dir + "/" + shader, encoding: .utf8)
-    try headless.draw(at: scene.start + 1)
+    try headless.draw(at: time)
     finishGL()
     var latencies: [Double] = []
     for i in 0..<saves {
         // A real edit: a new constant, so the program and its pixels change.
-        let text = original + "\n// edit \(i)\nconst float rbBenchEdit\(i) = \(i).0;\n"
+        // New in every run: Mesa keeps compiled shaders in a disk cache, and a
+        // repeated edit would measure that cache instead of a compile.
+        let loop = paced ? 1 : 0
+        let text = original + "\n// run \(runNonce) loop \(loop) edit \(i)\nconst float rbBenchEdit\(i) = \(runNonce % 1000)\(loop).\(i);\n"
         let path = dir + "/" + shader
         let saved = now()
         if i % 2 == 0 {
@@ -68,7 +72,7 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
             let reloaded = headless.store.sync()
             if !reloaded.isEmpty {
                 let synced = now()
-                try headless.draw(at: scene.start + 1)
+                try headless.draw(at: time)
                 finishGL()
                 latencies.append((now() - saved) * 1000)
                 if ProcessInfo.processInfo.environment["RASTERBAR_BENCH_DETAIL"] != nil {
@@ -78,7 +82,7 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
             }
             if now() - saved > 5 { fail("no reload within 5 s of save \(i)") }
             if paced {
-                try headless.draw(at: scene.start + 1)
+                try headless.draw(at: time)
                 finishGL()
                 nextFrame += 1.0 / 60
                 let wait = nextFrame - now()
@@ -90,11 +94,6 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
         usleep(30_000) // let the save settle completely before the next one
     }
     return latencies
-}
-
-func XCTUnwrapScene(_ demo: Demo, shader: String) throws -> Demo.Scene {
-    guard let scene = demo.scenes.first(where: { $0.source == .shader(shader) }) else { fail("no scene uses \(shader)") }
-    return scene
 }
 
 /// Microseconds per `sync()` with nothing changed.

@@ -2,9 +2,7 @@
 // Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 import RasterbarCore
 import RasterbarGL
 import RasterbarHost
@@ -49,21 +47,24 @@ func benchmarkHeadlessFrames() throws {
     var error = [CChar](repeating: 0, count: 1024)
     for (index, scene) in folder.demo.scenes.enumerated() {
         // The raw reference draws one fragment shader: script scenes have no raw equivalent.
-        guard case let .shader(shader) = scene.source else { continue }
+        guard case let .shader(shader) = scene.source, let from = soloWindow(folder.demo, scene: index, length: 2) else { continue }
         let source = try ShaderSource.load(shader) { try FileIO.readText(folder.path(of: $0)) }
-        // Both draw the same time span inside the scene.
-        let step = (scene.end - scene.start) / Double(framesPerRound + 1)
+        // Both draw the same two seconds, where the scene is alone on screen.
+        let step = 2 / Double(framesPerRound)
         func engineRound() throws -> Double {
             let t0 = now()
             for i in 0..<framesPerRound {
-                try headless.draw(at: scene.start + Double(i) * step)
+                try headless.draw(at: from + Double(i) * step)
                 headless.demoRenderer.target.readPixels(into: &buffer)
             }
             return (now() - t0) / Double(framesPerRound) * 1000
         }
+        let uniforms = RawUniforms(folder.demo, scene: index, times: (0..<framesPerRound).map { from + Double($0) * step })
         func rawRound() throws -> Double {
-            let seconds = rb_raw_reference_run(source.text, Int32(size.width), Int32(size.height), Int32(framesPerRound),
-                                               0, step, &raw, &error, error.count)
+            let seconds = uniforms.withCArray { list, count in
+                rb_raw_reference_run(source.text, Int32(size.width), Int32(size.height), Int32(framesPerRound),
+                                     from - scene.start, step, list, count, &raw, &error, error.count)
+            }
             guard seconds >= 0 else { fail("raw reference failed: \(String(cString: error))") }
             return seconds / Double(framesPerRound) * 1000
         }
@@ -71,7 +72,7 @@ func benchmarkHeadlessFrames() throws {
         // row flip per frame), which is what `rasterbar render` writes out.
         func imageRound() throws -> Double {
             let t0 = now()
-            for i in 0..<framesPerRound { _ = try headless.renderImage(at: scene.start + Double(i) * step) }
+            for i in 0..<framesPerRound { _ = try headless.renderImage(at: from + Double(i) * step) }
             return (now() - t0) / Double(framesPerRound) * 1000
         }
         _ = try engineRound(); _ = try rawRound(); _ = try imageRound() // warm up: compile, first allocations
@@ -85,14 +86,56 @@ func benchmarkHeadlessFrames() throws {
     }
 }
 
-func fmt(_ v: Double, _ decimals: Int = 2) -> String {
-    var p = 1.0
-    for _ in 0..<decimals { p *= 10 }
-    let r = (v * p).rounded() / p
-    var s = "\(r)"
-    let have = s.split(separator: ".").last?.count ?? 0
-    if have < decimals { s += String(repeating: "0", count: decimals - have) }
-    return s
+func fmt(_ v: Double, _ decimals: Int = 2) -> String { String(format: "%.\(decimals)f", v) }
+
+/// The uniforms the engine sets for scene `index` besides iTime and
+/// iResolution (tracks, params, rb*), at each of `times`, in the raw loop's form.
+final class RawUniforms {
+    private var storage: [(name: UnsafeMutablePointer<CChar>, values: [Float], components: Int)] = []
+
+    init(_ demo: Demo, scene index: Int, times: [Double]) {
+        let scene = demo.scenes[index]
+        func add(_ name: String, _ components: Int, _ value: (Double) -> [Float]) {
+            storage.append((strdup(name)!, times.flatMap(value), components))
+        }
+        for track in demo.tracks {
+            add(track.name, track.components) { t in
+                let v = track.value(at: t)
+                return Array([Float(v.x), Float(v.y), Float(v.z), Float(v.w)].prefix(track.components))
+            }
+        }
+        for (name, value) in scene.params { add(name, 1) { _ in [Float(value)] } }
+        add("rbDemoTime", 1) { [Float($0)] }
+        add("rbSceneProgress", 1) { [Float(min(1, max(0, ($0 - scene.start) / scene.length)))] }
+        add("rbBeat", 1) { t in [Float(demo.meta.bpm.map { t * $0 / 60 } ?? 0)] }
+    }
+
+    deinit { for entry in storage { free(entry.name) } }
+
+    /// Calls `body` with the C array of uniforms.
+    func withCArray<T>(_ body: (UnsafePointer<rb_raw_uniform>, Int32) -> T) -> T {
+        var arrays: [UnsafeMutablePointer<Float>] = []
+        defer { arrays.forEach { $0.deallocate() } }
+        let list = storage.map { entry -> rb_raw_uniform in
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: entry.values.count)
+            values.initialize(from: entry.values, count: entry.values.count)
+            arrays.append(values)
+            return rb_raw_uniform(name: entry.name, components: Int32(entry.components), values: values)
+        }
+        return list.withUnsafeBufferPointer { body($0.baseAddress!, Int32($0.count)) }
+    }
+}
+
+/// The start of `length` seconds inside scene `index` where it is alone on
+/// screen (no other layer, no transition): engine and raw C then draw exactly
+/// the same shader. Nil if the scene never is.
+func soloWindow(_ demo: Demo, scene index: Int, length: Double) -> Double? {
+    let scene = demo.scenes[index]
+    return stride(from: scene.start, through: scene.end - length, by: 0.25).first { start in
+        stride(from: start, to: start + length, by: 1.0 / 60).allSatisfy { t in
+            demo.activeScenes(at: t) == [index] && demo.transition(at: t, layer: scene.layer) == nil
+        }
+    }
 }
 
 extension String {

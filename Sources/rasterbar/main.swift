@@ -15,6 +15,12 @@ struct RasterbarCommand: ParsableCommand {
     )
 }
 
+/// The demo every command works on.
+struct DemoArgument: ParsableArguments {
+    @Argument(help: "demo.json, or a folder holding one.")
+    var demo = "demo.json"
+}
+
 struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Play a demo in a window, reloading every file you save.",
@@ -24,8 +30,7 @@ struct Play: ParsableCommand {
             Tab overlay (time, bar:beat, scene, fps), Esc quit.
             """)
 
-    @Argument(help: "demo.json, or a folder holding one.")
-    var demo = "demo.json"
+    @OptionGroup var target: DemoArgument
 
     @Option(help: "Start at this demo time, in seconds.")
     var start: Double = 0
@@ -64,7 +69,7 @@ struct Play: ParsableCommand {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
             // Missing shaders and textures only show fallbacks while playing; fix them live.
-            let folder = try DemoFolder.load(demo, checkFiles: false)
+            let folder = try DemoFolder.load(target.demo, checkFiles: false)
             var options = PlayOptions()
             options.start = start
             options.loop = loop
@@ -97,8 +102,7 @@ struct Render: ParsableCommand {
             Video:        rasterbar render --from 0 --to 40 --out demo.mp4   (or .webm; needs ffmpeg)
             """)
 
-    @Argument(help: "demo.json, or a folder holding one.")
-    var demo = "demo.json"
+    @OptionGroup var target: DemoArgument
 
     @Option(help: "Demo time of a single frame, in seconds.")
     var time: Double?
@@ -131,13 +135,13 @@ struct Render: ParsableCommand {
                 guard out.lowercased().hasSuffix(".png") else {
                     throw RasterbarError(.invalidArgument, "--out '\(out)' is not a .png file", hint: "name the output like frame.png")
                 }
-                let folder = try DemoFolder.load(demo)
+                let folder = try DemoFolder.load(target.demo)
                 let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
                 try renderer.validate(time: time)
                 try renderer.renderImage(at: time).writePNG(to: out)
             case let (nil, from?, to?):
                 let destination = try ExportDestination.parse(out)
-                let folder = try DemoFolder.load(demo)
+                let folder = try DemoFolder.load(target.demo)
                 let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
                 let range = ExportRange(from: from, to: to, fps: fps ?? renderer.demo.meta.fps)
                 let exporter = Exporter(renderer: renderer, range: range, destination: destination, fastPNG: fastPng,
@@ -191,13 +195,12 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate demo.json and compile every shader and script; print every problem; exit 1 if there is any.")
 
-    @Argument(help: "demo.json, or a folder holding one.")
-    var demo = "demo.json"
+    @OptionGroup var target: DemoArgument
 
     func run() throws {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
-            let folder = try DemoFolder.load(demo, checkFiles: false)
+            let folder = try DemoFolder.load(target.demo, checkFiles: false)
             let report = try DemoChecker.check(folder, environment: environment)
             for problem in report.problems {
                 FileHandle.standardError.write(Data("rasterbar: \(problem)\n".utf8))

@@ -6,11 +6,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// A float uniform set every frame: `components` (1-4) floats per frame, one
+/// frame after another. It lets the loop draw exactly the picture the engine
+/// draws when a demo drives its shaders with tracks.
+typedef struct rb_raw_uniform {
+    const char *name;
+    int components;
+    const float *values;
+} rb_raw_uniform;
+
 /// Draws `frames` frames of `fragment_source` (complete GLSL with #version) at
-/// width x height in the current GL context, setting iTime and iResolution,
-/// reading RGBA8 back into `pixels` (width*height*4 bytes) each frame.
-/// Returns the seconds taken, or a negative value with `error` filled.
+/// width x height in the current GL context, setting iTime, iResolution and
+/// `uniforms`, reading RGBA8 back into `pixels` (width*height*4 bytes) each
+/// frame. Returns the seconds taken, or a negative value with `error` filled.
 double rb_raw_reference_run(const char *fragment_source, int width, int height, int frames,
-                            double first_time, double time_step, uint8_t *pixels,
-                            char *error, size_t error_size);
+                            double first_time, double time_step,
+                            const rb_raw_uniform *uniforms, int uniform_count,
+                            uint8_t *pixels, char *error, size_t error_size);
 #endif
