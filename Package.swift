@@ -51,9 +51,13 @@ let package = Package(
         .target(name: "RawGLReference", dependencies: ["CGL"]),
 
         // MARK: Tests
+        // The core's data and rules: no GL, no window, no GPU stack needed.
+        .testTarget(name: "RasterbarCoreTests", dependencies: ["RasterbarCore", "RasterbarTestSupport"]),
+        // Helpers both test targets share (parsing, error assertions, paths).
+        .target(name: "RasterbarTestSupport", dependencies: ["RasterbarCore"], path: "Tests/RasterbarTestSupport"),
         .testTarget(
             name: "RasterbarTests",
-            dependencies: ["RasterbarHost", "RasterbarABI", "rasterbar"],
+            dependencies: ["RasterbarHost", "RasterbarABI", "rasterbar", "RasterbarTestSupport"],
             exclude: ["Golden"] // reference images, found through #filePath so they can be re-recorded
         ),
     ]

@@ -64,14 +64,13 @@ struct DemoReader {
             guard n.isFinite else { throw fail(value, path, "must be finite") }
             return n
         case let .string(s):
-            let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let bar = Int(parts[0]), let beat = Double(parts[1]), bar >= 0, beat >= 0, beat.isFinite else {
+            guard let beats = Demo.Meta.beats(parsing: s) else {
                 throw fail(value, path, "\"\(s)\" is neither seconds nor bar:beat", hint: "write seconds (12.5) or musical time (\"8:0\", bar 8 beat 0)")
             }
             guard let bpm = meta.bpm else {
                 throw fail(value, path, "musical time \"\(s)\" needs meta.bpm", hint: "add \"bpm\" (and \"beatsPerBar\", default 4) to meta")
             }
-            return (Double(bar * meta.beatsPerBar) + beat) * 60 / bpm
+            return (Double(beats.bar * meta.beatsPerBar) + beats.beat) * 60 / bpm
         default:
             throw fail(value, path, "must be seconds (a number) or \"bar:beat\", found \(value.typeName)")
         }
@@ -266,40 +265,43 @@ struct DemoReader {
         guard case let .object(entries) = value.kind else {
             throw fail(value, "tracks", "must map track names to their keys, found \(value.typeName)")
         }
-        return try entries.map { member in
-            let path = "tracks.\(member.key)"
-            try identifier(member.key, member.value, path, what: "track name (it becomes a uniform)")
-            var components: Int?
-            let keysValue: JSONValue
-            if case .object = member.value.kind {
-                _ = try members(member.value, path, allowed: ["type", "keys"])
-                if let t = member.value["type"] {
-                    let type = try string(t, "\(path).type")
-                    let types = ["float": 1, "vec2": 2, "vec3": 3, "vec4": 4]
-                    guard let n = types[type] else {
-                        throw fail(t, "\(path).type", "unknown type '\(type)'", hint: "use float, vec2, vec3 or vec4")
-                    }
-                    components = n
+        return try entries.map { try track(named: $0.key, $0.value, "tracks.\($0.key)", meta) }
+    }
+
+    /// One track: `[[time, value, "interpolation"], ...]` or `{"type": "vec3", "keys": [...]}`.
+    /// Also what the control channel's setTrack is checked with.
+    func track(named name: String, _ value: JSONValue, _ path: String, _ meta: Demo.Meta) throws -> Track {
+        try identifier(name, value, path, what: "track name (it becomes a uniform)")
+        var components: Int?
+        let keysValue: JSONValue
+        if case .object = value.kind {
+            _ = try members(value, path, allowed: ["type", "keys"])
+            if let t = value["type"] {
+                let type = try string(t, "\(path).type")
+                let types = ["float": 1, "vec2": 2, "vec3": 3, "vec4": 4]
+                guard let n = types[type] else {
+                    throw fail(t, "\(path).type", "unknown type '\(type)'", hint: "use float, vec2, vec3 or vec4")
                 }
-                guard let k = member.value["keys"] else { throw fail(member.value, "\(path).keys", "missing") }
-                keysValue = k
-            } else {
-                keysValue = member.value
+                components = n
             }
-            let keyPath = member.value["keys"] == nil ? path : "\(path).keys"
-            let items = try array(keysValue, keyPath, of: "keys")
-            guard !items.isEmpty else { throw fail(keysValue, keyPath, "must have at least one key") }
-            var keys: [Track.Key] = []
-            for (i, item) in items.enumerated() {
-                let key = try self.key(item, "\(keyPath)[\(i)]", meta, components: &components)
-                if let previous = keys.last, key.time < previous.time {
-                    throw fail(item.timeValue ?? item, "\(keyPath)[\(i)].time", "\(key.time) comes before the key before it (\(previous.time))",
-                               hint: "keys must be in time order")
-                }
-                keys.append(key)
-            }
-            return Track(name: member.key, components: components ?? 1, keys: keys)
+            guard let k = value["keys"] else { throw fail(value, "\(path).keys", "missing") }
+            keysValue = k
+        } else {
+            keysValue = value
         }
+        let keyPath = value["keys"] == nil ? path : "\(path).keys"
+        let items = try array(keysValue, keyPath, of: "keys")
+        guard !items.isEmpty else { throw fail(keysValue, keyPath, "must have at least one key") }
+        var keys: [Track.Key] = []
+        for (i, item) in items.enumerated() {
+            let key = try self.key(item, "\(keyPath)[\(i)]", meta, components: &components)
+            if let previous = keys.last, key.time < previous.time {
+                throw fail(item.timeValue ?? item, "\(keyPath)[\(i)].time", "\(key.time) comes before the key before it (\(previous.time))",
+                           hint: "keys must be in time order")
+            }
+            keys.append(key)
+        }
+        return Track(name: name, components: components ?? 1, keys: keys)
     }
 
     func key(_ item: JSONValue, _ path: String, _ meta: Demo.Meta, components: inout Int?) throws -> Track.Key {

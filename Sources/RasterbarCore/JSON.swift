@@ -31,6 +31,10 @@ public struct JSONValue: Sendable, Equatable {
     public var kind: Kind
     public var line: Int
     public var column: Int
+    /// Byte offsets of the value's text in the input (end exclusive), so an
+    /// edit can replace one value and keep every other byte of the file.
+    public var start: Int
+    public var end: Int
 
     /// The member named `key` of an object, if this is an object that has it.
     public subscript(key: String) -> JSONValue? {
@@ -106,18 +110,19 @@ private struct JSONReader {
     mutating func readValue(depth: Int) throws -> JSONValue {
         guard depth < 512 else { throw error("nesting is too deep") }
         guard index < bytes.count else { throw error("expected a value but found the end of the file") }
-        let (l, c) = (line, column)
-        func make(_ kind: JSONValue.Kind) -> JSONValue { JSONValue(kind: kind, line: l, column: c) }
+        let (l, c, s) = (line, column, index)
+        let kind: JSONValue.Kind
         switch bytes[index] {
-        case UInt8(ascii: "{"): return make(try readObject(depth: depth))
-        case UInt8(ascii: "["): return make(try readArray(depth: depth))
-        case UInt8(ascii: "\""): return make(.string(try readString()))
-        case UInt8(ascii: "t"): try expectWord("true"); return make(.bool(true))
-        case UInt8(ascii: "f"): try expectWord("false"); return make(.bool(false))
-        case UInt8(ascii: "n"): try expectWord("null"); return make(.null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return make(.number(try readNumber()))
+        case UInt8(ascii: "{"): kind = try readObject(depth: depth)
+        case UInt8(ascii: "["): kind = try readArray(depth: depth)
+        case UInt8(ascii: "\""): kind = .string(try readString())
+        case UInt8(ascii: "t"): try expectWord("true"); kind = .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); kind = .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); kind = .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): kind = .number(try readNumber())
         default: throw error("expected a value but found \(describeNext())")
         }
+        return JSONValue(kind: kind, line: l, column: c, start: s, end: index)
     }
 
     mutating func expectWord(_ word: String) throws {

@@ -68,6 +68,12 @@ public struct Playback: Sendable, Equatable {
         }
     }
 
+    /// Jumps to `time`, clamped into the demo (a control command or a sync editor).
+    public mutating func seek(to time: Double) {
+        self.time = min(max(0, time), duration)
+        reachedEnd = false
+    }
+
     /// Applies a command from the keyboard; scene commands use `demo`'s timeline.
     public mutating func apply(_ command: PlayerCommand, in demo: Demo) {
         switch command {

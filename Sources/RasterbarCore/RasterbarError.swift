@@ -26,6 +26,8 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case scriptTrap
         case abiMismatch
         case toolchainMissing
+        /// A control channel line that is not a command the player knows.
+        case invalidCommand
     }
 
     /// Which error this is; stable across releases.

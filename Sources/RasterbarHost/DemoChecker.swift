@@ -20,10 +20,8 @@ public enum DemoChecker {
     public static func check(_ folder: DemoFolder, environment: [String: String]) throws -> CheckReport {
         var problems: [RasterbarError] = []
         do { try folder.checkFilesExist() } catch let e as RasterbarError { problems.append(e) }
-        let context = try HeadlessContext(environment: environment)
-        context.makeCurrent()
-        let store = Store(root: folder.root, watcher: nil)
-        let renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, offline: true, environment: environment)
+        let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, environment: environment))
+        let renderer = engine.renderer, store = engine.store
         let demo = renderer.demo
         var seen: Set<String> = []
         for scene in demo.scenes where seen.insert(scene.source.path).inserted && FileIO.isFile(folder.path(of: scene.source.path)) {

@@ -9,7 +9,7 @@ import RasterbarCore
 import RasterbarGL
 
 /// How a frame's clock-dependent inputs are chosen.
-public struct FrameClock: Sendable, Equatable {
+public struct FrameInputs: Sendable, Equatable {
     /// Frame number (iFrame).
     public var frame: Int
     /// Seconds since the previous frame (iTimeDelta).
@@ -29,8 +29,8 @@ public struct FrameClock: Sendable, Equatable {
     /// The clock of a frame rendered offline: everything follows from `time`,
     /// so a frame renders the same on every run. iDate counts from
     /// 2000-01-01 00:00 at demo time 0 (a wall clock would break that).
-    public static func offline(time: Double, demo: Demo) -> FrameClock {
-        FrameClock(frame: demo.frameNumber(at: time), timeDelta: 1 / demo.meta.fps,
+    public static func offline(time: Double, demo: Demo) -> FrameInputs {
+        FrameInputs(frame: demo.frameNumber(at: time), timeDelta: 1 / demo.meta.fps,
                    date: SIMD4(2000, 0, 1, Float(time)))
     }
 }
@@ -43,7 +43,7 @@ public final class DemoRenderer {
     /// A fixed output size, or nil to follow the demo's resolution (also after reloads).
     let sizeOverride: PixelSize?
     /// Offline frames are a pure function of time (scripts are replayed from their
-    /// scene's start); live frames follow the clock.
+    /// scene's start); live frames follow the inputs.
     let offline: Bool
     public private(set) var renderer: SceneRenderer
     var programs: [String: Res<ShaderProgram>] = [:]
@@ -56,23 +56,31 @@ public final class DemoRenderer {
 
     /// Loads the timeline `demoKey` (a demo.json path relative to the store's
     /// root) and prepares to draw at `size` (default: the demo's resolution).
-    /// Scripts compile with the store's `ScriptCompiler` if one is registered,
-    /// else with a blocking one made here. Throws if the timeline cannot be
-    /// loaded: there is nothing to play.
-    public init(store: Store, demoKey: String, size: PixelSize? = nil, offline: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// Scripts compile with the store's `ScriptCompiler` (the engine registers
+    /// it). Throws if the timeline cannot be loaded: there is nothing to play.
+    init(store: Store, demoKey: String, size: PixelSize? = nil, offline: Bool) throws {
         self.store = store
         self.offline = offline
         timeline = try store.get(try .file(demoKey), as: Demo.self)
         sizeOverride = size
         renderer = try SceneRenderer(size: size ?? timeline.value.meta.resolution)
-        if store.service(ScriptCompiler.self) == nil {
-            store.register(ScriptCompiler(demoRoot: store.root, blocking: true, environment: environment))
-        }
         Guard.install()
     }
 
     public var demo: Demo { timeline.value }
+
+    /// Live track edits over the timeline's tracks (the control channel, a sync editor).
+    public var trackOverrides = TrackOverrides()
+    /// The merged tracks, kept until the timeline or the edits change.
+    var mergedTracks: (generation: Int, version: Int, tracks: [Track])?
+
+    /// The timeline's tracks with the live edits in their place.
+    public var tracks: [Track] {
+        if let m = mergedTracks, m.generation == timeline.generation, m.version == trackOverrides.version { return m.tracks }
+        let merged = trackOverrides.tracks(over: demo)
+        mergedTracks = (timeline.generation, trackOverrides.version, merged)
+        return merged
+    }
     public var target: RenderTarget { renderer.target }
 
     /// The program of a shader file; a broken shader gives the error pattern.
@@ -152,7 +160,15 @@ public final class DemoRenderer {
 
     /// Scratch targets at the output size: a layer, and the two sides of a transition.
     var scratch: [RenderTarget] = []
-    lazy var compositor: Compositor? = try? Compositor()
+    /// Mixes transitions and layers. Built on first use; if it cannot be built
+    /// (a driver that refuses its shaders) the error is reported once and
+    /// frames show their lowest layer without transitions, rather than nothing.
+    lazy var compositor: Compositor? = {
+        do { return try Compositor() } catch {
+            store.onEvent(.warning(message: "transitions and layers are off: the compositor did not build: \(error)"))
+            return nil
+        }
+    }()
 
     func scratchTargets() throws -> [RenderTarget] {
         if scratch.first?.size != renderer.size {
@@ -163,7 +179,7 @@ public final class DemoRenderer {
 
     /// Draws the demo at `time` (seconds) into the target: each layer's scene
     /// (or transition) in turn, higher layers combined over the lower ones.
-    public func draw(at time: Double, clock: FrameClock) throws {
+    public func draw(at time: Double, inputs: FrameInputs) throws {
         let demo = self.demo
         if sizeOverride == nil, renderer.size != demo.meta.resolution {
             renderer = try SceneRenderer(size: demo.meta.resolution)
@@ -171,7 +187,7 @@ public final class DemoRenderer {
         let named = namedUniforms(at: time)
         let active = demo.activeScenes(at: time)
         guard !active.isEmpty else {
-            renderer.draw(nil, uniforms(time: time, scene: nil, clock: clock, named: named))
+            renderer.draw(nil, uniforms(time: time, scene: nil, inputs: inputs, named: named))
             return
         }
         for (position, index) in active.enumerated() {
@@ -181,13 +197,13 @@ public final class DemoRenderer {
             let destination = position == 0 ? renderer.target : try scratchTargets()[0]
             if let transition = demo.transition(at: time, layer: scene.layer), let compositor {
                 let sides = try scratchTargets()
-                try drawScene(transition.from, at: time, clock: clock, named: named, into: sides[1])
-                try drawScene(transition.to, at: time, clock: clock, named: named, into: sides[2])
+                try drawScene(transition.from, at: time, inputs: inputs, named: named, into: sides[1])
+                try drawScene(transition.to, at: time, inputs: inputs, named: named, into: sides[2])
                 renderer.bind(destination)
                 compositor.transition(from: sides[1], to: sides[2], progress: transition.progress(at: time),
                                       style: Self.style(transition.kind), size: renderer.size, with: renderer)
             } else {
-                try drawScene(index, at: time, clock: clock, named: named, into: destination)
+                try drawScene(index, at: time, inputs: inputs, named: named, into: destination)
             }
             if position > 0, let compositor {
                 renderer.bind(renderer.target)
@@ -211,7 +227,7 @@ public final class DemoRenderer {
     }
 
     /// Draws one scene at `time` into `destination`.
-    func drawScene(_ index: Int, at time: Double, clock: FrameClock, named: [NamedUniform], into destination: RenderTarget) throws {
+    func drawScene(_ index: Int, at time: Double, inputs: FrameInputs, named: [NamedUniform], into destination: RenderTarget) throws {
         let demo = self.demo
         let scene = demo.scenes[index]
         let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
@@ -219,7 +235,7 @@ public final class DemoRenderer {
         case let .shader(path):
             let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
             let textures = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
-            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, clock: clock, named: sceneNamed),
+            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed),
                           channels: channels, named: textures, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
@@ -228,19 +244,19 @@ public final class DemoRenderer {
             let drew: Bool
             if offline {
                 drew = script.drawOffline(at: time, scene: scene, fps: demo.meta.fps) { t in
-                    self.uniforms(time: t, scene: scene, clock: .offline(time: t, demo: demo),
+                    self.uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo),
                                   named: self.namedUniforms(at: t) + sceneNamed.suffix(scene.params.count))
                 }
             } else {
-                drew = script.draw(uniforms(time: time, scene: scene, clock: clock, named: sceneNamed), params: scene.params)
+                drew = script.draw(uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed), params: scene.params)
             }
-            if !drew { drawPlaceholder(script, uniforms(time: time, scene: scene, clock: clock, named: sceneNamed), into: destination) }
+            if !drew { drawPlaceholder(script, uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed), into: destination) }
         }
     }
 
     /// Every track's value at `time`, as uniforms.
     func namedUniforms(at time: Double) -> [NamedUniform] {
-        demo.tracks.map { track in
+        tracks.map { track in
             let v = track.value(at: time)
             return NamedUniform(name: track.name, components: track.components, value: SIMD4(Float(v.x), Float(v.y), Float(v.z), Float(v.w)))
         }
@@ -257,12 +273,12 @@ public final class DemoRenderer {
         }
     }
 
-    func uniforms(time: Double, scene: Demo.Scene?, clock: FrameClock, named: [NamedUniform] = []) -> FrameUniforms {
+    func uniforms(time: Double, scene: Demo.Scene?, inputs: FrameInputs, named: [NamedUniform] = []) -> FrameUniforms {
         let start = scene?.start ?? 0
         let length = scene.map { $0.end - $0.start } ?? 1
         var u = FrameUniforms(resolution: renderer.size, sceneTime: time - start, demoTime: time,
-                              sceneProgress: min(1, max(0, (time - start) / length)), timeDelta: clock.timeDelta,
-                              frameRate: demo.meta.fps, frame: clock.frame, mouse: clock.mouse, date: clock.date)
+                              sceneProgress: min(1, max(0, (time - start) / length)), timeDelta: inputs.timeDelta,
+                              frameRate: demo.meta.fps, frame: inputs.frame, mouse: inputs.mouse, date: inputs.date)
         u.named = named
         u.beat = demo.meta.bpm.map { time * $0 / 60 } ?? 0
         return u

@@ -70,15 +70,15 @@ public struct ExportProgress: Sendable {
 
 /// Renders ranges of a demo to files.
 public final class Exporter {
-    let renderer: HeadlessRenderer
+    let engine: Engine
     let range: ExportRange
     let destination: ExportDestination
     let fastPNG: Bool
     let environment: [String: String]
 
-    public init(renderer: HeadlessRenderer, range: ExportRange, destination: ExportDestination, fastPNG: Bool = false,
+    public init(engine: Engine, range: ExportRange, destination: ExportDestination, fastPNG: Bool = false,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.renderer = renderer
+        self.engine = engine
         self.range = range
         self.destination = destination
         self.fastPNG = fastPNG
@@ -87,7 +87,7 @@ public final class Exporter {
 
     /// Checks the range against the demo.
     public func validate() throws {
-        let duration = renderer.demo.meta.duration
+        let duration = engine.demo.meta.duration
         guard range.fps > 0, range.fps <= 1000 else {
             throw RasterbarError(.invalidArgument, "--fps \(range.fps) is out of range", hint: "use 1 to 1000")
         }
@@ -104,7 +104,7 @@ public final class Exporter {
     @discardableResult
     public func run(progress: (ExportProgress) -> Void = { _ in }) throws -> Int {
         try validate()
-        let size = renderer.demoRenderer.target.size
+        let size = engine.target.size
         let sink: FrameSink
         switch destination {
         case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
@@ -126,10 +126,13 @@ public final class Exporter {
             let rate = Double(done) / max(elapsed, 1e-9)
             progress(ExportProgress(done: done, total: frames.count, rate: rate, remaining: Double(frames.count - done) / rate))
         }
-        for frame in frames {
-            try renderer.draw(at: range.time(of: frame))
+        // Time steps on the export's frame grid, whatever the wall clock does.
+        let clock = OfflineFrameClock(fps: range.fps, start: range.time(of: frames.lowerBound))
+        while clock.frame < frames.upperBound {
+            try engine.drawStrict(at: clock.now)
             if readback.isFull { try takeOne() }
-            readback.start(renderer.demoRenderer.target, tag: frame)
+            readback.start(engine.target, tag: clock.frame)
+            clock.frameDrawn()
         }
         while readback.hasPending { try takeOne() }
         try sink.finish()

@@ -10,7 +10,7 @@ import RawGLReference
 func benchmarkExport() throws {
     let folder = try DemoFolder.load(demoPath)
     let size = PixelSize(width: 1280, height: 720)
-    let headless = try HeadlessRenderer(folder: folder, size: size)
+    let headless = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size))
     let demo = headless.demo
     let fps = 30.0
     print("")
@@ -31,12 +31,12 @@ func benchmarkExport() throws {
             let dir = NSTemporaryDirectory() + "rasterbar-export-bench-\(getpid())-\(index)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let t0 = now()
-            try Exporter(renderer: headless, range: range, destination: .pngSequence(folder: dir), fastPNG: fast).run()
+            try Exporter(engine: headless, range: range, destination: .pngSequence(folder: dir), fastPNG: fast).run()
             return now() - t0
         }
         func discardOnce() throws -> Double {
             let t0 = now()
-            try Exporter(renderer: headless, range: range, destination: .discard).run()
+            try Exporter(engine: headless, range: range, destination: .discard).run()
             return now() - t0
         }
         let uniforms = RawUniforms(demo, scene: index, times: range.frames.map(range.time(of:)))
@@ -71,7 +71,7 @@ func benchmarkExport() throws {
     let whole = ExportRange(from: 0, to: demo.meta.duration, fps: fps)
     for (label, destination, fast) in [("fast PNG", ExportDestination.pngSequence(folder: dir), true), ("no encoder", .discard, false)] {
         let t0 = now()
-        try Exporter(renderer: try HeadlessRenderer(folder: folder, size: size), range: whole, destination: destination, fastPNG: fast).run()
+        try Exporter(engine: try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size)), range: whole, destination: destination, fastPNG: fast).run()
         let seconds = now() - t0
         print("  the whole demo (\(whole.frames.count) frames: scripts, layers, transitions), \(label): \(fmt(seconds, 1)) s, \(fmt(Double(whole.frames.count) / seconds, 1)) fps")
     }

@@ -14,15 +14,23 @@ func residentBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
+/// Live frames with scripts compiled inline, no watcher: reloads are driven by hand.
+var inlineLive: Engine.Options {
+    var options = Engine.Options(mode: .live)
+    options.backgroundCompiles = false
+    return options
+}
+
 /// Draws live frames one after another, 1/60 s apart.
 final class FrameDriver {
-    let renderer: DemoRenderer
+    let engine: Engine
+    var renderer: DemoRenderer { engine.renderer }
     var frame = 0
-    init(_ renderer: DemoRenderer) { self.renderer = renderer }
+    init(_ engine: Engine) { self.engine = engine }
 
     func draw() throws {
         frame += 1
-        try renderer.draw(at: Double(frame) / 60, clock: FrameClock(frame: frame, timeDelta: 1.0 / 60, date: .zero))
+        try renderer.draw(at: Double(frame) / 60, inputs: FrameInputs(frame: frame, timeDelta: 1.0 / 60, date: .zero))
         finishGL()
     }
 }
@@ -56,14 +64,10 @@ func hundredLineScript(edit: Int) throws -> String {
 func scriptReloadLatency(name: String, saves: Int, source: (Int) throws -> String) throws -> (latency: [Double], compileAlone: [Double], lines: Int) {
     let (dir, _) = try scriptDemo(try source(0), name: name)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let watcher = FileWatcher(root: dir)
-    let store = Store(root: dir, watcher: watcher)
-    let compiler = ScriptCompiler(demoRoot: dir, blocking: false, environment: ProcessInfo.processInfo.environment)
-    compiler.whenFinished { [weak watcher] in watcher?.poke($0) }
-    store.register(compiler)
-    let renderer = try DemoRenderer(store: store, demoKey: "demo.json")
-    try renderer.loadAll()
-    let frames = FrameDriver(renderer)
+    let engine = try Engine(folder: try DemoFolder.load(dir + "/demo.json"), options: Engine.Options(mode: .live, watch: FileWatcher.Options()))
+    let store = engine.store, renderer = engine.renderer
+    try engine.loadAll()
+    let frames = FrameDriver(engine)
     // The first generation is a cold compile: not measured.
     while ScriptDiagnostics.runningGeneration(renderer, scene: 0) == nil {
         store.sync()
@@ -135,9 +139,9 @@ func benchmarkScripts() throws {
     print("scripts: cost of one script frame call through the ABI and the guard (target <= 2 us)")
     let empty = try scriptDemo("import RasterbarSDK\nfinal class Empty: Scene { init() {}; func frame(_ context: Context) {} }\n", name: "Empty")
     defer { try? FileManager.default.removeItem(atPath: empty.dir) }
-    let emptyStore = Store(root: empty.dir, watcher: nil)
-    let emptyRenderer = try DemoRenderer(store: emptyStore, demoKey: "demo.json")
-    try emptyRenderer.loadAll()
+    let emptyEngine = try Engine(folder: try DemoFolder.load(empty.dir + "/demo.json"), options: inlineLive)
+    let emptyRenderer = emptyEngine.renderer
+    try emptyEngine.loadAll()
     let (bareCall, guardedCall, sceneFrame) = try ScriptDiagnostics.callCost(emptyRenderer, scene: 0, calls: 200_000)
     print("  bare C call into the script        \(fmt(bareCall, 3)) us")
     print("  the same call under the guard      \(fmt(guardedCall, 3)) us")
@@ -148,11 +152,10 @@ func benchmarkScripts() throws {
     print("scripts: resident memory growth per reload over 200 reloads (target <= 1 MiB)")
     let soak = try scriptDemo(try hundredLineScript(edit: 0), name: "Particles")
     defer { try? FileManager.default.removeItem(atPath: soak.dir) }
-    let soakStore = Store(root: soak.dir, watcher: nil)
-    soakStore.register(ScriptCompiler(demoRoot: soak.dir, blocking: true, environment: ProcessInfo.processInfo.environment))
-    let soakRenderer = try DemoRenderer(store: soakStore, demoKey: "demo.json")
-    try soakRenderer.loadAll()
-    let soakFrames = FrameDriver(soakRenderer)
+    let soakEngine = try Engine(folder: try DemoFolder.load(soak.dir + "/demo.json"), options: inlineLive)
+    let soakStore = soakEngine.store, soakRenderer = soakEngine.renderer
+    try soakEngine.loadAll()
+    let soakFrames = FrameDriver(soakEngine)
     for _ in 0..<10 { try soakFrames.draw() }
     let startRSS = residentBytes()
     let reloads = 200

@@ -44,12 +44,11 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
     let dir = try temporaryDemoCopy(folder)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let copy = try DemoFolder.load(dir + "/demo.json")
-    let watcher = FileWatcher(root: dir)
-    let headless = try HeadlessRenderer(folder: copy, size: PixelSize(width: 1280, height: 720), watcher: watcher)
+    let headless = try Engine(folder: copy, options: Engine.Options(mode: .offline, size: PixelSize(width: 1280, height: 720), watch: FileWatcher.Options()))
     guard let index = copy.demo.scenes.firstIndex(where: { $0.source == .shader(shader) }),
           let time = soloWindow(copy.demo, scene: index, length: 1) else { fail("no scene shows \(shader) alone") }
     let original = try String(contentsOfFile: dir + "/" + shader, encoding: .utf8)
-    try headless.draw(at: time)
+    try headless.drawStrict(at: time)
     finishGL()
     var latencies: [Double] = []
     for i in 0..<saves {
@@ -72,7 +71,7 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
             let reloaded = headless.store.sync()
             if !reloaded.isEmpty {
                 let synced = now()
-                try headless.draw(at: time)
+                try headless.drawStrict(at: time)
                 finishGL()
                 latencies.append((now() - saved) * 1000)
                 if ProcessInfo.processInfo.environment["RASTERBAR_BENCH_DETAIL"] != nil {
@@ -82,7 +81,7 @@ func reloadLatency(folder: DemoFolder, shader: String, saves: Int, paced: Bool) 
             }
             if now() - saved > 5 { fail("no reload within 5 s of save \(i)") }
             if paced {
-                try headless.draw(at: time)
+                try headless.drawStrict(at: time)
                 finishGL()
                 nextFrame += 1.0 / 60
                 let wait = nextFrame - now()
@@ -118,10 +117,9 @@ func benchmarkStore() throws {
     print("store: sync() with nothing changed (target < 20 us)")
     let dir = try temporaryDemoCopy(folder)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let demoWatcher = FileWatcher(root: dir)
-    let headless = try HeadlessRenderer(folder: try DemoFolder.load(dir + "/demo.json"), watcher: demoWatcher)
-    try headless.demoRenderer.loadAll()
-    print("  default demo (\(headless.store.count) resources, \(demoWatcher.watchedCount) files)   \(fmt(syncCost(store: headless.store), 3)) us")
+    let headless = try Engine(folder: try DemoFolder.load(dir + "/demo.json"), options: Engine.Options(mode: .offline, watch: FileWatcher.Options()))
+    try headless.loadAll()
+    print("  default demo (\(headless.store.count) resources, \(headless.watcher?.watchedCount ?? 0) files)   \(fmt(syncCost(store: headless.store), 3)) us")
 
     let many = dir + "/many"
     for i in 0..<1000 {

@@ -38,8 +38,8 @@ func cpuName() -> String {
 /// same shader and reads it back, in the same process and context.
 func benchmarkHeadlessFrames() throws {
     let folder = try DemoFolder.load(demoPath)
-    let headless = try HeadlessRenderer(folder: folder, size: size, environment: [:])
-    print("machine: \(cpuName()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores; GL: \(currentRendererName()); \(currentGLVersion()); \(headless.context.platformName)")
+    let headless = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size, environment: [:]))
+    print("machine: \(cpuName()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores; GL: \(currentRendererName()); \(currentGLVersion()); \(headless.context?.platformName ?? "")")
     print("headless frame at \(size), \(rounds) rounds of \(framesPerRound) frames, engine and raw C alternating; medians of per-round ms/frame")
     print("target: engine/raw <= 1.05")
     var buffer: [UInt8] = []
@@ -54,8 +54,8 @@ func benchmarkHeadlessFrames() throws {
         func engineRound() throws -> Double {
             let t0 = now()
             for i in 0..<framesPerRound {
-                try headless.draw(at: from + Double(i) * step)
-                headless.demoRenderer.target.readPixels(into: &buffer)
+                try headless.drawStrict(at: from + Double(i) * step)
+                headless.target.readPixels(into: &buffer)
             }
             return (now() - t0) / Double(framesPerRound) * 1000
         }

@@ -32,8 +32,8 @@ struct Play: ParsableCommand {
 
     @OptionGroup var target: DemoArgument
 
-    @Option(help: "Start at this demo time, in seconds.")
-    var start: Double = 0
+    @Option(help: "Start here: seconds (12.5), bar:beat (8:0) or a scene name.")
+    var start: String?
 
     @Flag(help: "Start again at the end instead of quitting.")
     var loop = false
@@ -49,6 +49,9 @@ struct Play: ParsableCommand {
 
     @Flag(help: "Write every load, reload, error and reloaded frame as a JSON line on stdout.")
     var events = false
+
+    @Flag(help: "Read commands from stdin, one JSON object per line (seek, pause, play, reload, status, setTrack, clearTrack, saveTracks, snapshot, quit); replies go to stdout.")
+    var control = false
 
     @Option(help: "Write the first frame after each reload to this PNG.")
     var snapshot: String?
@@ -71,7 +74,13 @@ struct Play: ParsableCommand {
             // Missing shaders and textures only show fallbacks while playing; fix them live.
             let folder = try DemoFolder.load(target.demo, checkFiles: false)
             var options = PlayOptions()
-            options.start = start
+            if let start {
+                options.start = try folder.demo.time(parsing: start, what: "--start")
+                guard options.start >= 0, options.start <= folder.demo.meta.duration else {
+                    throw RasterbarError(.timeOutOfRange, "--start \(start) is outside the demo",
+                                         hint: "choose a time from 0 to \(folder.demo.meta.duration) seconds")
+                }
+            }
             options.loop = loop
             options.paused = paused
             options.maxFrames = frames
@@ -79,6 +88,7 @@ struct Play: ParsableCommand {
             options.headless = headless
             options.overlay = overlay
             options.events = events
+            options.control = control
             options.snapshot = snapshot
             options.watch.debounce = debounce / 1000
             if poll || environment["RASTERBAR_WATCH"] == "poll" { options.watch.mode = .polling }
@@ -97,6 +107,7 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render headless (no display needed): one frame to a PNG, or a range to PNG frames or a video.",
         discussion: """
+            Times are seconds (12.5), bar:beat (8:0) or a scene name (its start).
             One frame:    rasterbar render --time 12 --out frame.png
             PNG frames:   rasterbar render --from 0 --to 40 --fps 60 --out frames/
             Video:        rasterbar render --from 0 --to 40 --out demo.mp4   (or .webm; needs ffmpeg)
@@ -104,14 +115,14 @@ struct Render: ParsableCommand {
 
     @OptionGroup var target: DemoArgument
 
-    @Option(help: "Demo time of a single frame, in seconds.")
-    var time: Double?
+    @Option(help: "Demo time of a single frame: seconds (12.5), bar:beat (8:0) or a scene name.")
+    var time: String?
 
-    @Option(help: "Start of a range to export, in seconds.")
-    var from: Double?
+    @Option(help: "Start of a range to export: seconds, bar:beat or a scene name.")
+    var from: String?
 
-    @Option(help: "End of a range to export, in seconds (not included).")
-    var to: Double?
+    @Option(help: "End of a range to export, not included: seconds, bar:beat or a scene name (its start).")
+    var to: String?
 
     @Option(help: "Frames per second of an export (default: the demo's).")
     var fps: Double?
@@ -136,15 +147,17 @@ struct Render: ParsableCommand {
                     throw RasterbarError(.invalidArgument, "--out '\(out)' is not a .png file", hint: "name the output like frame.png")
                 }
                 let folder = try DemoFolder.load(target.demo)
-                let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
-                try renderer.validate(time: time)
-                try renderer.renderImage(at: time).writePNG(to: out)
+                let seconds = try folder.demo.time(parsing: time, what: "--time")
+                let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: pixelSize, environment: environment))
+                try engine.validate(time: seconds)
+                try engine.renderImage(at: seconds).writePNG(to: out)
             case let (nil, from?, to?):
                 let destination = try ExportDestination.parse(out)
                 let folder = try DemoFolder.load(target.demo)
-                let renderer = try HeadlessRenderer(folder: folder, size: pixelSize, environment: environment)
-                let range = ExportRange(from: from, to: to, fps: fps ?? renderer.demo.meta.fps)
-                let exporter = Exporter(renderer: renderer, range: range, destination: destination, fastPNG: fastPng,
+                let range = ExportRange(from: try folder.demo.time(parsing: from, what: "--from"),
+                                        to: try folder.demo.time(parsing: to, what: "--to"), fps: fps ?? folder.demo.meta.fps)
+                let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: pixelSize, environment: environment))
+                let exporter = Exporter(engine: engine, range: range, destination: destination, fastPNG: fastPng,
                                         environment: environment)
                 try exporter.validate()
                 let meter = ProgressMeter(total: range.frames.count)
@@ -170,7 +183,7 @@ final class ProgressMeter {
     init(total: Int) { self.total = total }
 
     func update(_ p: ExportProgress) {
-        let now = ProcessInfo.processInfo.systemUptime
+        let now = monotonicSeconds()
         guard p.done == p.total || now - lastPrint >= (terminal ? 0.1 : 2) else { return }
         lastPrint = now
         let left = Int(p.remaining.rounded())

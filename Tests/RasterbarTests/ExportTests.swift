@@ -5,12 +5,6 @@ import XCTest
 @testable import RasterbarHost
 
 final class ExportTests: XCTestCase {
-    var environment: [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["RASTERBAR_CACHE"] = testScriptCache
-        env["DISPLAY"] = nil
-        return env
-    }
 
     /// A small demo with a shader scene, a script scene and a crossfade between them.
     func demo() throws -> TemporaryDemo {
@@ -34,15 +28,14 @@ final class ExportTests: XCTestCase {
 
     func testAnExportedRangeMatchesSingleFrameRenders() throws {
         let d = try demo()
-        let result = try runRasterbar(["render", d.demoFile, "--from", "0.8", "--to", "1.4", "--fps", "10", "--out", d.path("frames") + "/"],
-                                      environment: environment)
+        let result = try runRasterbar(["render", d.demoFile, "--from", "0.8", "--to", "1.4", "--fps", "10", "--out", d.path("frames") + "/"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try files(in: d.path("frames")),
                        ["frame-000008.png", "frame-000009.png", "frame-000010.png", "frame-000011.png", "frame-000012.png", "frame-000013.png"])
         XCTAssertTrue(result.stderr.contains("rendered 6/6 frames"), "plain progress lines when stderr is not a terminal: \(result.stderr)")
         for frame in 8...13 {
             let single = d.path("single-\(frame).png")
-            let one = try runRasterbar(["render", d.demoFile, "--time", String(Double(frame) / 10), "--out", single], environment: environment)
+            let one = try runRasterbar(["render", d.demoFile, "--time", String(Double(frame) / 10), "--out", single])
             XCTAssertEqual(one.status, 0, one.stderr)
             XCTAssertEqual(try Image(pngFile: d.path("frames/" + PNGSequenceSink.fileName(frame))), try Image(pngFile: single),
                            "frame \(frame) (\(Double(frame) / 10) s) equals the single-frame render")
@@ -51,9 +44,9 @@ final class ExportTests: XCTestCase {
 
     func testARangeAloneEqualsTheSameFramesOfALongerExport() throws {
         let d = try demo()
-        let long = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "3", "--out", d.path("long") + "/"], environment: environment)
+        let long = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "3", "--out", d.path("long") + "/"])
         XCTAssertEqual(long.status, 0, long.stderr)
-        let short = try runRasterbar(["render", d.demoFile, "--from", "2", "--to", "2.5", "--out", d.path("short") + "/"], environment: environment)
+        let short = try runRasterbar(["render", d.demoFile, "--from", "2", "--to", "2.5", "--out", d.path("short") + "/"])
         XCTAssertEqual(short.status, 0, short.stderr)
         let shortFiles = try files(in: d.path("short"))
         XCTAssertEqual(shortFiles.count, 15)
@@ -74,7 +67,7 @@ final class ExportTests: XCTestCase {
         let d = try demo()
         for ext in ["mp4", "webm"] {
             let out = d.path("demo.\(ext)")
-            let result = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "2", "--fps", "15", "--out", out], environment: environment)
+            let result = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "2", "--fps", "15", "--out", out])
             XCTAssertEqual(result.status, 0, result.stderr)
             let probe = try Subprocess.run(ffprobe, ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                                      "-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", out])
@@ -84,7 +77,7 @@ final class ExportTests: XCTestCase {
         let first = d.path("first.png")
         _ = try Subprocess.run(ffmpeg, ["-v", "error", "-i", d.path("demo.mp4"), "-frames:v", "1", "-pix_fmt", "rgba", first])
         let reference = d.path("reference.png")
-        XCTAssertEqual(try runRasterbar(["render", d.demoFile, "--time", "0", "--out", reference], environment: environment).status, 0)
+        XCTAssertEqual(try runRasterbar(["render", d.demoFile, "--time", "0", "--out", reference]).status, 0)
         let difference = ImageDifference(try Image(pngFile: first), try Image(pngFile: reference), tolerance: 24)
         XCTAssertLessThan(difference.differingShare, 0.05, "\(difference)")
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: d.root.path).contains { $0.contains(".tmp") }, "no temporary files left")
@@ -103,13 +96,13 @@ final class ExportTests: XCTestCase {
             (["--from", "0", "--to", "1", "--out", d.path("no/such/folder/v.mp4")], "cannot write"),
         ]
         for (arguments, message) in cases {
-            let result = try runRasterbar(["render", d.demoFile] + arguments, environment: environment)
+            let result = try runRasterbar(["render", d.demoFile] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         }
         // No ffmpeg on PATH: a clear message before any frame is rendered.
-        var noFFmpeg = environment
+        var noFFmpeg = testEnvironment()
         noFFmpeg["PATH"] = d.path("empty-bin")
         let missing = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--out", d.path("v.mp4")], environment: noFFmpeg)
         XCTAssertEqual(missing.status, 1)

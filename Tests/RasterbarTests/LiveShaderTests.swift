@@ -12,23 +12,6 @@ final class LiveShaderTests: XCTestCase {
         "vec3 paint() { return vec3(\(r), \(g), \(b)); }\n"
     }
 
-    /// A live renderer over a temporary demo with a real watcher.
-    final class Live {
-        let harness: StoreHarness
-        let renderer: DemoRenderer
-        init(_ test: XCTestCase, files: [String: String]) throws {
-            sharedContext.makeCurrent()
-            harness = try StoreHarness(test, files: files)
-            renderer = try DemoRenderer(store: harness.store, demoKey: "demo.json")
-            try renderer.loadAll()
-        }
-        func pixel(at time: Double = 1, x: Int = 1, y: Int = 1) throws -> [UInt8] {
-            try renderer.draw(at: time, clock: .offline(time: time, demo: renderer.demo))
-            let p = renderer.target.readImage().pixel(x: x, y: y)
-            return [p.r, p.g, p.b]
-        }
-    }
-
     func twoScenes(a: String, b: String) -> [String: String] {
         [
             "demo.json": """
@@ -42,7 +25,7 @@ final class LiveShaderTests: XCTestCase {
     }
 
     func testEditingAShaderShowsInTheNextFrame() throws {
-        let live = try Live(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1, 0, 0, 1); }"))
+        let live = try LiveDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1, 0, 0, 1); }"))
         XCTAssertEqual(try live.pixel(), [255, 0, 0])
         try SaveStyle.tempAndRename.save("void mainImage(out vec4 c, in vec2 f) { c = vec4(0, 1, 0, 1); }", to: live.harness.path("Shaders/s.frag"))
         XCTAssertEqual(live.harness.syncUntilChange().map(\.description), ["program:Shaders/s.frag"])
@@ -56,7 +39,7 @@ final class LiveShaderTests: XCTestCase {
             b: "#include \"lib/base.glsl\"\n#include \"lib/mid.glsl\"\nvoid mainImage(out vec4 c, in vec2 f) { c = vec4(paint().bgr, 1); }")
         files["Shaders/lib/mid.glsl"] = "#include \"base.glsl\"\nvec3 mid() { return paint(); }\n"
         files["Shaders/lib/base.glsl"] = Self.colour(1, 0, 0)
-        let live = try Live(self, files: files)
+        let live = try LiveDemo(self, files: files)
         XCTAssertEqual(try live.pixel(at: 1), [255, 0, 0])
         XCTAssertEqual(try live.pixel(at: 6), [0, 0, 255])
         let mark = live.harness.events.count
@@ -71,7 +54,7 @@ final class LiveShaderTests: XCTestCase {
     func testErrorsKeepTheLastGoodProgramAndPointIntoIncludes() throws {
         var files = TemporaryDemo.oneScene(shader: "#include \"lib/noise.glsl\"\nvoid mainImage(out vec4 c, in vec2 f) { c = vec4(paint(), 1); }")
         files["Shaders/lib/noise.glsl"] = Self.colour(0, 0, 1)
-        let live = try Live(self, files: files)
+        let live = try LiveDemo(self, files: files)
         XCTAssertEqual(try live.pixel(), [0, 0, 255])
         let mark = live.harness.events.count
         try SaveStyle.inPlace.save("// helpers\n\nvec3 paint() { return vec3(0.0, 0.0, oops); }\n", to: live.harness.path("Shaders/lib/noise.glsl"))
@@ -90,12 +73,12 @@ final class LiveShaderTests: XCTestCase {
     }
 
     func testAShaderThatNeverCompiledShowsTheErrorPatternUntilFixed() throws {
-        let live = try Live(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = nope; }"))
+        let live = try LiveDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = nope; }"))
         let program = try live.renderer.program(for: "Shaders/s.frag")
         XCTAssertTrue(program.isFallback)
         XCTAssertEqual(program.error?.kind, .shaderCompile)
         // Magenta and near-black stripes: not black, unmistakably an error.
-        try live.renderer.draw(at: 1, clock: .offline(time: 1, demo: live.renderer.demo))
+        _ = try live.pixel()
         let image = live.renderer.target.readImage()
         let colours = Set((0..<8).map { x -> [UInt8] in let p = image.pixel(x: x, y: 4); return [p.r, p.g, p.b] })
         XCTAssertTrue(colours.contains([255, 0, 255]), "\(colours)")
@@ -109,7 +92,7 @@ final class LiveShaderTests: XCTestCase {
         var files = TemporaryDemo.oneScene(shader: "// top\n#include \"a.glsl\"\nvoid mainImage(out vec4 c, in vec2 f) { c = vec4(1); }")
         files["Shaders/a.glsl"] = "#include \"b.glsl\"\n"
         files["Shaders/b.glsl"] = "\n#include \"a.glsl\"\n"
-        let live = try Live(self, files: files)
+        let live = try LiveDemo(self, files: files)
         let cycle = try XCTUnwrap(try live.renderer.program(for: "Shaders/s.frag").error)
         XCTAssertEqual(cycle.kind, .includeCycle)
         XCTAssertEqual(cycle.file, "Shaders/b.glsl")
@@ -135,7 +118,7 @@ final class LiveShaderTests: XCTestCase {
     }
 
     func testBinaryGarbageInAShaderKeepsTheLastGood() throws {
-        let live = try Live(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(0, 0, 1, 1); }"))
+        let live = try LiveDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(0, 0, 1, 1); }"))
         try Data((0..<256).map { UInt8($0) }).write(to: URL(fileURLWithPath: live.harness.path("Shaders/s.frag")))
         live.harness.syncUntilChange()
         XCTAssertEqual(try live.renderer.program(for: "Shaders/s.frag").error?.kind, .fileUnreadable)
@@ -143,7 +126,7 @@ final class LiveShaderTests: XCTestCase {
     }
 
     func testEditingDemoJSONUpdatesTheRunningDemoAndABadEditKeepsTheLastGood() throws {
-        let live = try Live(self, files: twoScenes(a: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1, 0, 0, 1); }",
+        let live = try LiveDemo(self, files: twoScenes(a: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1, 0, 0, 1); }",
                                                   b: "void mainImage(out vec4 c, in vec2 f) { c = vec4(0, 1, 0, 1); }"))
         XCTAssertEqual(try live.pixel(at: 6), [0, 255, 0])
         // Swap the scenes' order and grow the resolution, while playing.
@@ -187,17 +170,13 @@ final class LiveShaderTests: XCTestCase {
                 """,
         ]
         files["tex/one.png"] = ""
-        let live = try StoreHarness(self, files: files)
-        try png(200, 0, 0).write(to: URL(fileURLWithPath: live.path("tex/one.png")))
-        try png(0, 100, 0).write(to: URL(fileURLWithPath: live.path("tex/two.png")))
-        sharedContext.makeCurrent()
-        let renderer = try DemoRenderer(store: live.store, demoKey: "demo.json")
-        XCTAssertEqual(try renderer.loadAll().map(\.kind), [])
-        func pixel() throws -> [UInt8] {
-            try renderer.draw(at: 1, clock: .offline(time: 1, demo: renderer.demo))
-            let p = renderer.target.readImage().pixel(x: 4, y: 4)
-            return [p.r, p.g, p.b]
+        let demo = try LiveDemo(self, files: files) { t in
+            try png(200, 0, 0).write(to: URL(fileURLWithPath: t.path("tex/one.png")))
+            try png(0, 100, 0).write(to: URL(fileURLWithPath: t.path("tex/two.png")))
         }
+        let live = demo.harness, renderer = demo.renderer
+        XCTAssertEqual(try renderer.loadAll().map(\.kind), [])
+        func pixel() throws -> [UInt8] { try demo.pixel(x: 4, y: 4) }
         XCTAssertEqual(try pixel(), [200, 100, 2])
         try SaveStyle.tempAndRename.save("", to: live.path("tex/one.png")) // an empty PNG is an error
         live.syncUntilChange()

@@ -13,17 +13,11 @@ final class ScriptPlayerTests: XCTestCase {
         ])
     }
 
-    var environment: [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["RASTERBAR_CACHE"] = testScriptCache
-        env["DISPLAY"] = nil
-        return env
-    }
 
     func testEditingAScriptWhilePlayingSwapsGenerationsAndSurvivesATrap() throws {
         let d = try scriptDemo(counterScript(version: 1))
         let snapshot = d.path("snap.png")
-        let player = try LiveProcess(["play", "--headless", "--events", "--snapshot", snapshot, d.demoFile], environment: environment)
+        let player = try LiveProcess(["play", "--headless", "--events", "--snapshot", snapshot, d.demoFile])
         defer { player.stop() }
         XCTAssertNotNil(player.waitForLine(containing: [#""event":"load","kind":"script""#], timeout: 60), "\(player.output)")
         for (step, style) in SaveStyle.allCases.enumerated() {
@@ -54,7 +48,7 @@ final class ScriptPlayerTests: XCTestCase {
     func testTheWatchdogReportsAFrameThatRunsTooLong() throws {
         let body = "if state.frames == 3 { var x = 0.0; let start = ContinuousClock.now; while ContinuousClock.now - start < .milliseconds(1400) { x += 1 }; state.frames += Int(x) * 0 }"
         let d = try scriptDemo(counterScript(version: 1, body: body))
-        let player = try LiveProcess(["play", "--headless", "--events", d.demoFile], environment: environment)
+        let player = try LiveProcess(["play", "--headless", "--events", d.demoFile])
         defer { player.stop() }
         let line = try XCTUnwrap(player.waitForLine(containing: [#""event":"warning""#, "has been running for more than"], timeout: 60),
                                  "\(player.output)")
@@ -65,12 +59,12 @@ final class ScriptPlayerTests: XCTestCase {
 
     func testCheckReportsEveryProblemAndExitsNonZero() throws {
         let d = try scriptDemo(counterScript(version: 1))
-        let good = try runRasterbar(["check", d.demoFile], environment: environment)
+        let good = try runRasterbar(["check", d.demoFile])
         XCTAssertEqual(good.status, 0, good.stderr)
         XCTAssertTrue(good.stdout.contains("1 scene, 1 shader, 1 script, 0 textures: no problems"), good.stdout)
         try d.write("Scripts/Counter.swift", counterScript(version: 1, body: "undefinedFunction()"))
         try d.write("Shaders/solid.frag", "void mainImage(out vec4 c, in vec2 f) { c = nope; }")
-        let bad = try runRasterbar(["check", d.demoFile], environment: environment)
+        let bad = try runRasterbar(["check", d.demoFile])
         XCTAssertEqual(bad.status, 1)
         let lines = bad.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, bad.stderr)
@@ -82,12 +76,12 @@ final class ScriptPlayerTests: XCTestCase {
     func testRenderOfAScriptSceneAndAMissingCompiler() throws {
         let d = try scriptDemo(counterScript(version: 9), end: 10)
         let out = d.path("frame.png")
-        let rendered = try runRasterbar(["render", d.demoFile, "--time", "1", "--out", out], environment: environment)
+        let rendered = try runRasterbar(["render", d.demoFile, "--time", "1", "--out", out])
         XCTAssertEqual(rendered.status, 0, rendered.stderr)
         let p = try Image(pngFile: out).pixel(x: 1, y: 1)
         XCTAssertEqual([p.r, p.g], [9, 61], "frame-exact: 61 frames from the scene's start to t = 1 s")
 
-        var noCompiler = environment
+        var noCompiler = testEnvironment()
         noCompiler["SWIFTC"] = "/nonexistent/swiftc"
         noCompiler["RASTERBAR_CACHE"] = d.path("cache")
         let failed = try runRasterbar(["render", d.demoFile, "--time", "1", "--out", d.path("x.png")], environment: noCompiler)
@@ -99,7 +93,7 @@ final class ScriptPlayerTests: XCTestCase {
 
     func testASecondStartLoadsScriptsWithoutCompiling() throws {
         let d = try scriptDemo(counterScript(version: 4), end: 10)
-        var env = environment
+        var env = testEnvironment()
         env["RASTERBAR_CACHE"] = d.path("cache")
         XCTAssertEqual(try runRasterbar(["check", d.demoFile], environment: env).status, 0)
         let scripts = d.path("cache")

@@ -25,61 +25,16 @@ func counterScript(version: Int, name: String = "Counter", state: String = "var 
     """
 }
 
-/// A live script scene in a temporary demo, with a real watcher and a blocking compiler.
-final class ScriptHarness {
-    let harness: StoreHarness
-    let renderer: DemoRenderer
-    var frame = 0
-
-    init(_ test: XCTestCase, script: String, name: String = "Counter", extraFiles: [String: String] = [:]) throws {
-        sharedContext.makeCurrent()
-        var files = [
-            "demo.json": #"{"meta": {"resolution": [8, 8]}, "scenes": [{"name": "s", "start": 0, "end": 1000, "script": "Scripts/\#(name).swift", "params": {"answer": 42}}]}"#,
-            "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
-            "Scripts/\(name).swift": script,
-        ]
-        files.merge(extraFiles) { $1 }
-        harness = try StoreHarness(test, files: files)
-        harness.store.register(ScriptCompiler(demoRoot: harness.demo.root.path, blocking: true,
-                                              environment: ProcessInfo.processInfo.environment))
-        renderer = try DemoRenderer(store: harness.store, demoKey: "demo.json")
-        try renderer.loadAll()
-    }
-
-    var scriptPath: String { harness.path("Scripts/" + (renderer.demo.scenes[0].source.path.split(separator: "/").last.map(String.init) ?? "")) }
-
-    /// Draws one live frame and returns the pixel's RGB.
-    @discardableResult
-    func draw() throws -> [UInt8] {
-        frame += 1
-        let clock = FrameClock(frame: frame, timeDelta: 1.0 / 60, date: .zero)
-        try renderer.draw(at: Double(frame) / 60, clock: clock)
-        let p = renderer.target.readImage().pixel(x: 4, y: 4)
-        return [p.r, p.g, p.b]
-    }
-
-    /// Saves new script text and syncs until the store reacts.
-    func save(_ text: String, style: SaveStyle = .inPlace) throws {
-        try style.save(text, to: scriptPath)
-        harness.syncUntilChange(timeout: 60)
-    }
-
-    func errors(since mark: Int) -> [RasterbarError] { harness.errors(since: mark) }
-    func warnings(since mark: Int) -> [String] {
-        harness.events[mark...].compactMap { if case let .warning(m) = $0 { return m } else { return nil } }
-    }
-}
-
 final class ScriptTests: XCTestCase {
     func testAScriptCompilesRunsAndDraws() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 7))
+        let s = try LiveDemo.script(self, script: counterScript(version: 7))
         XCTAssertEqual(try s.draw(), [7, 1, 255])
         XCTAssertEqual(try s.draw(), [7, 2, 255])
         XCTAssertEqual(s.renderer.scripts.values.first?.running?.generation, 1)
     }
 
     func testStateSurvivesAReloadInEverySaveStyle() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 1))
+        let s = try LiveDemo.script(self, script: counterScript(version: 1))
         for _ in 0..<5 { try s.draw() }
         for (i, style) in SaveStyle.allCases.enumerated() {
             let before = try s.draw()[1]
@@ -91,7 +46,7 @@ final class ScriptTests: XCTestCase {
     }
 
     func testAStateWhoseTypeChangedStartsFresh() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 1))
+        let s = try LiveDemo.script(self, script: counterScript(version: 1))
         for _ in 0..<10 { try s.draw() }
         let mark = s.harness.events.count
         try s.save(counterScript(version: 2, state: "var frames = 0; var label = \"x\"; var extra: [Int] = [1]; init() {}; init(from d: Decoder) throws { let c = try d.container(keyedBy: K.self); frames = try c.decode(Int.self, forKey: .frames); label = try c.decode(String.self, forKey: .label) }; enum K: CodingKey { case frames, label }"))
@@ -101,7 +56,7 @@ final class ScriptTests: XCTestCase {
     }
 
     func testACompileErrorKeepsTheOldGenerationRunning() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 1))
+        let s = try LiveDemo.script(self, script: counterScript(version: 1))
         try s.draw()
         let mark = s.harness.events.count
         try s.save(counterScript(version: 2, body: "let broken: Int = \"text\""))
@@ -123,7 +78,7 @@ final class ScriptTests: XCTestCase {
             ("division by zero", "if state.frames > 2 { let zero = state.frames - state.frames; _ = 10 / zero }", "Division by zero"),
             ("bad pointer", "if state.frames > 2 { state.frames += UnsafePointer<Int>(bitPattern: 16)!.pointee }", ""),
         ]
-        let s = try ScriptHarness(self, script: counterScript(version: 1))
+        let s = try LiveDemo.script(self, script: counterScript(version: 1))
         try s.draw()
         for (i, (what, body, _)) in traps.enumerated() {
             let good = 10 + i
@@ -147,7 +102,7 @@ final class ScriptTests: XCTestCase {
     }
 
     func testATrapWithNoGoodGenerationShowsThePlaceholder() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 1, body: "fatalError(\"never works\")"))
+        let s = try LiveDemo.script(self, script: counterScript(version: 1, body: "fatalError(\"never works\")"))
         let pixel = try s.draw()
         XCTAssertEqual(s.renderer.scripts.values.first?.trap?.kind, .scriptTrap)
         XCTAssertNotEqual(pixel, [0, 0, 0], "a placeholder, not black")
@@ -162,7 +117,7 @@ final class ScriptTests: XCTestCase {
             ("final class Counter { init() {} }", "Counter is not a scene"),
         ]
         for (text, expected) in cases {
-            let s = try ScriptHarness(self, script: text)
+            let s = try LiveDemo.script(self, script: text)
             let error = try XCTUnwrap(s.renderer.scripts.values.first?.library.error ?? (try s.renderer.loadAll().first))
             XCTAssertEqual(error.kind, .scriptCompile)
             XCTAssertTrue(error.message.contains(expected), "\(error)")
@@ -179,7 +134,7 @@ final class ScriptTests: XCTestCase {
             _ = context.shader("../outside.frag")
             context.log("answer \\(Int(context.param("answer"))) missing \\(Int(context.param("missing", default: -1)))")
             """
-        let s = try ScriptHarness(self, script: counterScript(version: 3, body: body))
+        let s = try LiveDemo.script(self, script: counterScript(version: 3, body: body))
         XCTAssertEqual(try s.draw(), [3, 1, 255])
         try s.draw()
         let lines = s.warnings(since: 0)
@@ -232,8 +187,7 @@ final class ScriptTests: XCTestCase {
             "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
             "Scripts/Counter.swift": counterScript(version: 1),
         ])
-        let folder = try DemoFolder.load(t.demoFile)
-        let renderer = try HeadlessRenderer(folder: folder, context: sharedContext)
+        let renderer = try offlineEngine(try DemoFolder.load(t.demoFile))
         func green(_ time: Double) throws -> UInt8 { try renderer.renderImage(at: time).pixel(x: 1, y: 1).g }
         XCTAssertEqual(try green(1), 1, "the scene's first frame")
         XCTAssertEqual(try green(2), 31, "one second at 30 fps later: 31 frames")
@@ -248,7 +202,7 @@ final class ScriptTests: XCTestCase {
 /// Many generations in one process: every one stays loaded (never dlclosed).
 final class ScriptSoakTests: XCTestCase {
     func testTwoHundredReloadsInARow() throws {
-        let s = try ScriptHarness(self, script: counterScript(version: 0))
+        let s = try LiveDemo.script(self, script: counterScript(version: 0))
         try s.draw()
         var counter = try s.draw()[1]
         for i in 1...200 {

@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import RasterbarCore
+@testable import RasterbarHost
 
 /// How an editor writes a file.
 enum SaveStyle: CaseIterable {
@@ -41,17 +42,36 @@ enum SaveStyle: CaseIterable {
 }
 
 /// A store over a temporary folder with a real watcher, recording events.
+/// With `engine`, the store is a whole live engine's (the player's wiring,
+/// scripts compiled inline) drawing in the tests' shared GL context.
 final class StoreHarness {
     let demo: TemporaryDemo
     let store: Store
     let watcher: FileWatcher
+    let engine: Engine?
     var events: [StoreEvent] = []
 
-    init(_ test: XCTestCase, files: [String: String], options: FileWatcher.Options = FileWatcher.Options()) throws {
+    /// `prepare` runs once the files are written, before anything loads (binary files).
+    init(_ test: XCTestCase, files: [String: String], options: FileWatcher.Options = FileWatcher.Options(), engine: Bool = false,
+         prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
         demo = try TemporaryDemo(test, files: files)
-        watcher = FileWatcher(root: demo.root.path, options: options)
-        store = Store(root: demo.root.path, watcher: watcher)
-        store.onEvent = { [unowned self] in self.events.append($0) }
+        try prepare(demo)
+        if engine {
+            sharedContext.makeCurrent()
+            var engineOptions = Engine.Options(mode: .live, watch: options)
+            engineOptions.context = .shared(sharedContext)
+            engineOptions.backgroundCompiles = false
+            let made = try Engine(folder: try DemoFolder.load(demo.demoFile, checkFiles: false), options: engineOptions)
+            self.engine = made
+            store = made.store
+            watcher = made.watcher!
+            made.onEvent = { [unowned self] in self.events.append($0) }
+        } else {
+            self.engine = nil
+            watcher = FileWatcher(root: demo.root.path, options: options)
+            store = Store(root: demo.root.path, watcher: watcher)
+            store.onEvent = { [unowned self] in self.events.append($0) }
+        }
     }
 
     func path(_ relative: String) -> String { demo.path(relative) }

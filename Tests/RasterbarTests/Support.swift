@@ -5,6 +5,7 @@ import XCTest
 import RasterbarCore
 import RasterbarGL
 import RasterbarHost
+@_exported import RasterbarTestSupport
 
 /// One EGL context for every in-process GL test (XCTest runs them on one thread).
 /// Tests build scripts into their own cache, shared by the test processes of
@@ -17,8 +18,6 @@ let sharedContext: HeadlessContext = {
 /// Where tests' compiled scripts go.
 let testScriptCache = NSTemporaryDirectory() + "rasterbar-test-cache"
 
-/// The repository root, found from this file's path.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A demo folder under the temporary directory, removed when the test ends.
 final class TemporaryDemo {
@@ -55,9 +54,26 @@ final class TemporaryDemo {
     }
 }
 
+/// An offline engine (render's) for `folder` in the shared context.
+func offlineEngine(_ folder: DemoFolder, size: PixelSize? = nil) throws -> Engine {
+    var options = Engine.Options(mode: .offline, size: size)
+    options.context = .shared(sharedContext)
+    return try Engine(folder: folder, options: options)
+}
+
 /// Renders `folder` at `time` in the shared context.
 func renderHeadless(_ folder: DemoFolder, at time: Double, size: PixelSize? = nil) throws -> Image {
-    try HeadlessRenderer(folder: folder, size: size, context: sharedContext).renderImage(at: time)
+    try offlineEngine(folder, size: size).renderImage(at: time)
+}
+
+/// The environment for the real executable: ours, with the tests' script
+/// cache, and no display unless one is given (an Xvfb the test started).
+func testEnvironment(display: String? = nil) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["RASTERBAR_CACHE"] = testScriptCache
+    env["DISPLAY"] = display
+    env["WAYLAND_DISPLAY"] = nil
+    return env
 }
 
 /// The result of running the real executable.
@@ -67,43 +83,31 @@ struct CommandResult {
     var stderr: String
 }
 
-/// Runs the built `rasterbar` with `arguments` and an environment (default: ours, minus DISPLAY).
-func runRasterbar(_ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> CommandResult {
+/// Runs the built `rasterbar` with `arguments` and an environment (default: `testEnvironment()`).
+func runRasterbar(_ arguments: [String], environment: [String: String] = testEnvironment(), directory: URL? = nil,
+                  input: String? = nil) throws -> CommandResult {
     let executable = Bundle.main.bundleURL.appendingPathComponent("rasterbar")
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["DISPLAY"] = nil
-    env["WAYLAND_DISPLAY"] = nil
-    process.environment = environment ?? env
+    process.environment = environment
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     // Read both pipes before waiting so a chatty child cannot block on a full pipe.
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Asserts that `body` throws a RasterbarError of `kind`; returns it for more checks.
-@discardableResult
-func assertRasterbarError<T>(_ kind: RasterbarError.Kind, file: StaticString = #filePath, line: UInt = #line,
-                             _ body: () throws -> T) -> RasterbarError? {
-    do {
-        _ = try body()
-        XCTFail("expected a \(kind) error, got none", file: file, line: line)
-    } catch let e as RasterbarError {
-        XCTAssertEqual(e.kind, kind, "\(e)", file: file, line: line)
-        return e
-    } catch {
-        XCTFail("expected a RasterbarError, got \(error)", file: file, line: line)
-    }
-    return nil
 }
 
 /// A long-running `rasterbar` whose stdout lines are collected as they come.
@@ -113,12 +117,16 @@ final class LiveProcess {
     private var lines: [String] = []
     private var partial = ""
 
-    init(_ arguments: [String], directory: URL? = nil, environment: [String: String]? = nil) throws {
+    /// Writes control commands to the player's stdin.
+    let input = Pipe()
+
+    init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = testEnvironment()) throws {
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("rasterbar")
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        process.environment = environment
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
+        process.standardInput = input
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -136,6 +144,11 @@ final class LiveProcess {
     }
 
     deinit { stop() }
+
+    /// Sends one line to the player's stdin (a control command).
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
 
     func stop() {
         if process.isRunning {

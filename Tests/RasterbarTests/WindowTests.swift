@@ -39,8 +39,7 @@ final class WindowTests: XCTestCase {
         let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
             shader: "void mainImage(out vec4 c, in vec2 f) { vec2 uv = f / iResolution.xy; c = vec4(uv, 0.5 + 0.5 * sin(iTime), 1.0); }",
             resolution: "[1280, 720]"))
-        var env = ProcessInfo.processInfo.environment
-        env["DISPLAY"] = display
+        let env = testEnvironment(display: display)
         let shot = d.path("window.png")
         let result = try runRasterbar(["play", d.demoFile, "--start", "3", "--paused", "--frames", "5", "--screenshot", shot],
                                       environment: env)
@@ -56,8 +55,7 @@ final class WindowTests: XCTestCase {
         let display = try startXvfb()
         let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
             shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(0.0, 0.0, 0.0, 1.0); }", resolution: "[1280, 720]"))
-        var env = ProcessInfo.processInfo.environment
-        env["DISPLAY"] = display
+        let env = testEnvironment(display: display)
         func shot(_ extra: [String]) throws -> Image {
             let path = d.path("shot-\(UUID()).png")
             let result = try runRasterbar(["play", d.demoFile, "--paused", "--frames", "3", "--screenshot", path] + extra, environment: env)
@@ -86,8 +84,7 @@ final class WindowTests: XCTestCase {
         let display = try startXvfb()
         let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
             shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }", end: 0.3))
-        var env = ProcessInfo.processInfo.environment
-        env["DISPLAY"] = display
+        let env = testEnvironment(display: display)
         let started = Date()
         let result = try runRasterbar(["play", d.demoFile], environment: env)
         XCTAssertEqual(result.status, 0, result.stderr)

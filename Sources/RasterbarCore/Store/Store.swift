@@ -141,6 +141,9 @@ public final class Store {
     /// Loads in progress, innermost last (cycle detection, dependency hand-off).
     var loading: [LoadContext] = []
     var forced: Set<String> = []
+    /// Content hashes of files the engine wrote itself, already applied: the
+    /// watcher's report of the same content is not an edit.
+    var ownWrites: [String: UInt64] = [:]
     var services: [ObjectIdentifier: AnyObject] = [:]
 
     /// Makes `service` available to loaders (e.g. the script compiler).
@@ -244,6 +247,26 @@ public final class Store {
             }
             forced.removeAll()
         }
+        for (path, snapshot) in changes {
+            guard let own = ownWrites[path] else { continue }
+            ownWrites[path] = nil
+            if snapshot.hash == own { changes[path] = nil }
+        }
+        return apply(changes, quiet: false)
+    }
+
+    /// The engine wrote `bytes` to `path` (demo-relative) itself: what depends
+    /// on it reloads now, without reload events (it is not an edit), and the
+    /// watcher's later report of the same content is ignored. Errors are still
+    /// reported. Returns the keys that reloaded.
+    @discardableResult
+    public func adoptOwnWrite(_ bytes: [UInt8], at path: String) -> [ResourceKey] {
+        ownWrites[path] = contentHash(bytes)
+        return apply([path: FileSnapshot(bytes: bytes)], quiet: true)
+    }
+
+    /// Reloads what depends on `changes`, dependencies first, each once.
+    func apply(_ changes: [String: FileSnapshot], quiet: Bool) -> [ResourceKey] {
         guard !changes.isEmpty else { return [] }
         let changed = Set(changes.keys)
 
@@ -271,7 +294,9 @@ public final class Store {
                 record(entry, context)
                 succeeded.insert(key)
                 reloaded.append(key)
-                onEvent(.reload(kind: entry.kind, key: key, generation: generation, milliseconds: (monotonicSeconds() - started) * 1000))
+                if !quiet {
+                    onEvent(.reload(kind: entry.kind, key: key, generation: generation, milliseconds: (monotonicSeconds() - started) * 1000))
+                }
             } catch {
                 loading.removeLast()
                 // Keep watching what it used to depend on as well as what it reached this time.

@@ -48,7 +48,9 @@ extension StoreEvent {
 /// Writes single-line JSON objects (the `--events` format).
 public enum JSONLine {
     public enum Value {
-        case string(String), int(Int), number(Double), bool(Bool), strings([String])
+        case string(String), int(Int), number(Double), bool(Bool), strings([String]), null
+        /// JSON text written as it is (an `id` echoed back verbatim).
+        case raw(String)
     }
 
     public static func object(_ fields: [(String, Value)]) -> String {
@@ -62,6 +64,8 @@ public enum JSONLine {
         case let .number(d): return d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)) : "null"
         case let .bool(b): return b ? "true" : "false"
         case let .strings(list): return "[" + list.map(quote).joined(separator: ",") + "]"
+        case .null: return "null"
+        case let .raw(text): return text
         }
     }
 

@@ -19,7 +19,7 @@ public enum ScriptDiagnostics {
         let scene = renderer.demo.scenes[index]
         guard case let .script(path) = scene.source else { throw RasterbarError(.invalidArgument, "scene \(index) is not a script scene") }
         let script = try renderer.scriptScene(for: scene, path: path)
-        let uniforms = renderer.uniforms(time: scene.start, scene: scene, clock: FrameClock(frame: 1, timeDelta: 1.0 / 60, date: .zero))
+        let uniforms = renderer.uniforms(time: scene.start, scene: scene, inputs: FrameInputs(frame: 1, timeDelta: 1.0 / 60, date: .zero))
         _ = script.draw(uniforms, params: scene.params)
         guard let running = script.running, let entry = running.library.script else {
             throw RasterbarError(.scriptLoad, "the script of scene \(index) is not running")

@@ -1,11 +1,11 @@
 import XCTest
 @testable import RasterbarCore
+import RasterbarTestSupport
 
 final class DemoModelTests: XCTestCase {
-    func parse(_ text: String) throws -> Demo { try Demo.parse(Array(text.utf8), file: "demo.json") }
 
     func testReadsMetaAndScenesInTimeOrder() throws {
-        let demo = try parse("""
+        let demo = try parseDemo("""
             {"meta": {"title": "T", "resolution": "320x200", "fps": 50},
              "scenes": [{"name": "b", "start": 5, "end": 9, "shader": "Shaders/./b.frag"},
                         {"name": "a", "start": 0, "end": 5, "shader": "Shaders/a.frag"}]}
@@ -24,14 +24,14 @@ final class DemoModelTests: XCTestCase {
     }
 
     func testGapsBetweenScenesShowNothing() throws {
-        let demo = try parse(#"{"scenes": [{"name": "a", "start": 2, "end": 3, "shader": "a.frag"}], "meta": {"duration": 5}}"#)
+        let demo = try parseDemo(#"{"scenes": [{"name": "a", "start": 2, "end": 3, "shader": "a.frag"}], "meta": {"duration": 5}}"#)
         XCTAssertNil(demo.sceneIndex(at: 1))
         XCTAssertNil(demo.sceneIndex(at: 4))
         XCTAssertEqual(demo.meta.duration, 5)
     }
 
     func testInvalidJSONSaysLineAndColumn() {
-        let e = assertRasterbarError(.invalidJSON) { try parse("{\n  \"scenes\": [\n    {\"name\": \"a\",, }\n  ]\n}") }
+        let e = assertRasterbarError(.invalidJSON) { try parseDemo("{\n  \"scenes\": [\n    {\"name\": \"a\",, }\n  ]\n}") }
         XCTAssertEqual(e?.location, "demo.json:3:18")
     }
 
@@ -57,7 +57,7 @@ final class DemoModelTests: XCTestCase {
             (#"[1, 2]"#, "demo.json: must be an object, found an array", "demo.json:1:1"),
         ]
         for (text, message, location) in cases {
-            let e = assertRasterbarError(.invalidDemo) { try parse(text) }
+            let e = assertRasterbarError(.invalidDemo) { try parseDemo(text) }
             XCTAssertEqual(e?.message, message, text)
             XCTAssertEqual(e?.location, location, text)
         }
@@ -65,7 +65,7 @@ final class DemoModelTests: XCTestCase {
 
     func testMisspeltKeysGetAHint() {
         let e = assertRasterbarError(.invalidDemo) {
-            try parse(#"{"scenes": [{"name": "a", "start": 0, "end": 4, "shadr": "a"}]}"#)
+            try parseDemo(#"{"scenes": [{"name": "a", "start": 0, "end": 4, "shadr": "a"}]}"#)
         }
         XCTAssertEqual(e?.hint, "did you mean 'shader'?")
     }

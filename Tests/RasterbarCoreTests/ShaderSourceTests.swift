@@ -1,5 +1,6 @@
 import XCTest
 @testable import RasterbarCore
+import RasterbarTestSupport
 
 final class ShaderSourceTests: XCTestCase {
     func testShadertoyFilesAreWrappedPlainGLSLIsNot() {

@@ -2,9 +2,9 @@
 // validation rule with its JSON path.
 import XCTest
 @testable import RasterbarCore
+import RasterbarTestSupport
 
 final class TimelineTests: XCTestCase {
-    func parse(_ text: String) throws -> Demo { try Demo.parse(Array(text.utf8), file: "demo.json") }
 
     func track(_ interpolation: Interpolation) -> Track {
         Track(name: "t", components: 1, keys: [
@@ -46,7 +46,7 @@ final class TimelineTests: XCTestCase {
     }
 
     func testMusicalTime() throws {
-        let demo = try parse("""
+        let demo = try parseDemo("""
             {"meta": {"bpm": 120, "beatsPerBar": 4},
              "scenes": [{"name": "a", "start": "0:0", "end": "2:2", "shader": "a.frag"},
                         {"name": "b", "start": "2:2", "end": "4:0.5", "shader": "b.frag"}],
@@ -56,13 +56,13 @@ final class TimelineTests: XCTestCase {
         XCTAssertEqual(demo.scenes[1].end, 8.25)
         XCTAssertEqual(demo.track(named: "pulse")?.keys.map(\.time), [2, 2.5])
         XCTAssertEqual(demo.barBeat(at: 5.25).map { [Double($0.bar), $0.beat] }, [2, 2.5])
-        let three = try parse(#"{"meta": {"bpm": 60, "beatsPerBar": 3}, "scenes": [{"name": "a", "start": 0, "end": "1:1", "shader": "a"}]}"#)
+        let three = try parseDemo(#"{"meta": {"bpm": 60, "beatsPerBar": 3}, "scenes": [{"name": "a", "start": 0, "end": "1:1", "shader": "a"}]}"#)
         XCTAssertEqual(three.scenes[0].end, 4)
-        XCTAssertNil(try parse(#"{"scenes": [{"name": "a", "start": 0, "end": 1, "shader": "a"}]}"#).barBeat(at: 0))
+        XCTAssertNil(try parseDemo(#"{"scenes": [{"name": "a", "start": 0, "end": 1, "shader": "a"}]}"#).barBeat(at: 0))
     }
 
     func testLayersOverlapAndSceneSelectionAtBoundaries() throws {
-        let demo = try parse("""
+        let demo = try parseDemo("""
             {"scenes": [{"name": "base", "start": 0, "end": 10, "shader": "a"},
                         {"name": "glow", "start": 2, "end": 4, "shader": "b", "layer": 1, "blend": "add"},
                         {"name": "next", "start": 10, "end": 12, "shader": "c"}]}
@@ -76,7 +76,7 @@ final class TimelineTests: XCTestCase {
     }
 
     func testTransitionsJoinConsecutiveScenes() throws {
-        let demo = try parse("""
+        let demo = try parseDemo("""
             {"meta": {"bpm": 120},
              "scenes": [{"name": "a", "start": 0, "end": "2:0", "shader": "a"}, {"name": "b", "start": "2:0", "end": "4:0", "shader": "b"}],
              "transitions": [{"from": "a", "to": "b", "type": "wipe", "direction": "up", "duration": "0:2"}]}
@@ -129,7 +129,7 @@ final class TimelineTests: XCTestCase {
         ]
         for (text, message, hint) in cases {
             do {
-                _ = try parse(text)
+                _ = try parseDemo(text)
                 XCTFail("accepted: \(text)")
             } catch let e as RasterbarError {
                 XCTAssertEqual(e.kind, .invalidDemo, text)

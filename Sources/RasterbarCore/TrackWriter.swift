@@ -1,0 +1,125 @@
+// Writes tracks into demo.json text the way a careful person would: only the
+// edited tracks' values change; every other byte of the file (key order,
+// spacing, the other tracks, musical times) stays as the user wrote it. A new
+// track is added at the end of "tracks", and "tracks" at the end of the file's
+// object when there is none. The result is read back before it is returned,
+// so a writer bug can never leave a demo.json that does not load.
+
+/// Splices tracks into demo.json text.
+public enum TrackWriter {
+    /// `bytes` (demo.json) with `tracks` written in; `file` names it in messages.
+    public static func write(_ tracks: [Track], into bytes: [UInt8], file: String) throws -> [UInt8] {
+        let demo = try Demo.parse(bytes, file: file)
+        let root = try parseJSON(bytes)
+        guard case let .object(members) = root.kind else { throw RasterbarError(.invalidDemo, "demo.json is not an object", at: file) }
+        let indent = indentUnit(bytes)
+        var edits: [(range: Range<Int>, text: String)] = []
+        if let tracksValue = root["tracks"], case let .object(existing) = tracksValue.kind {
+            let firstKey = existing.isEmpty ? nil : skipWhitespace(bytes, from: tracksValue.start + 1)
+            let memberIndent = firstKey.flatMap { lineIndent(bytes, at: $0) } ?? indent + indent
+            var added: [String] = []
+            for track in tracks {
+                if let member = existing.last(where: { $0.key == track.name }) {
+                    edits.append((member.value.start..<member.value.end, encode(track, demo.meta)))
+                } else {
+                    added.append("\(JSONLine.quote(track.name)): \(encode(track, demo.meta))")
+                }
+            }
+            if !added.isEmpty {
+                // Before the closing brace, after the last member (or the opening brace).
+                let closing = tracksValue.end - 1
+                let after = existing.last?.value.end ?? tracksValue.start + 1
+                let outer = String(memberIndent.dropLast(min(indent.count, memberIndent.count)))
+                let text = (existing.isEmpty ? "" : ",") + added.map { "\n" + memberIndent + $0 }.joined(separator: ",") + "\n" + outer
+                edits.append((after..<closing, text))
+            }
+        } else if root["tracks"] != nil {
+            throw RasterbarError(.invalidDemo, "tracks is not an object", at: file)
+        } else {
+            let body = tracks.map { "\(indent)\(indent)\(JSONLine.quote($0.name)): \(encode($0, demo.meta))" }.joined(separator: ",\n")
+            let after = members.last?.value.end ?? root.start + 1
+            edits.append((after..<root.end - 1, (members.isEmpty ? "" : ",") + "\n\(indent)\"tracks\": {\n\(body)\n\(indent)}\n"))
+        }
+        var out = bytes
+        for edit in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
+            out.replaceSubrange(edit.range, with: Array(edit.text.utf8))
+        }
+        // Read back: the file must load and hold exactly these tracks.
+        let check = try Demo.parse(out, file: file)
+        for track in tracks where check.track(named: track.name).map({ !same($0, track) }) ?? true {
+            throw RasterbarError(.invalidDemo, "track \(track.name) did not read back as written", at: file,
+                                 hint: "this is a bug in Rasterbar; demo.json was not changed")
+        }
+        return out
+    }
+
+    /// A track as demo.json writes it: `[[time, value, "interpolation"], ...]`
+    /// for floats, `{"type": "vecN", "keys": [...]}` for vectors. Linear, the
+    /// default, is not written.
+    public static func encode(_ track: Track, _ meta: Demo.Meta) -> String {
+        let keys = track.keys.map { key -> String in
+            let values = (0..<track.components).map { number(key.value[$0]) }
+            var parts = [time(key.time, meta), track.components == 1 ? values[0] : "[" + values.joined(separator: ", ") + "]"]
+            if key.interpolation != .linear { parts.append(JSONLine.quote(key.interpolation.rawValue)) }
+            return "[" + parts.joined(separator: ", ") + "]"
+        }
+        let list = "[" + keys.joined(separator: ", ") + "]"
+        return track.components == 1 ? list : "{\"type\": \"vec\(track.components)\", \"keys\": \(list)}"
+    }
+
+    /// Musical time when the demo has a bpm and the time falls on a 64th of a
+    /// beat (what a person or a sync editor sets), seconds otherwise.
+    static func time(_ t: Double, _ meta: Demo.Meta) -> String {
+        if let bpm = meta.bpm {
+            let beats = t * bpm / 60
+            let grid = (beats * 64).rounded()
+            if abs(beats * 64 - grid) < 1e-6, grid >= 0 {
+                let bar = Int((grid / 64 / Double(meta.beatsPerBar)).rounded(.down))
+                let beat = grid / 64 - Double(bar * meta.beatsPerBar)
+                return "\"\(bar):\(number(beat))\""
+            }
+        }
+        return number(t)
+    }
+
+    /// The shortest text that reads back as `v`.
+    static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
+        return String(v)
+    }
+
+    static func same(_ a: Track, _ b: Track) -> Bool {
+        a.components == b.components && a.keys.count == b.keys.count && zip(a.keys, b.keys).allSatisfy {
+            abs($0.time - $1.time) < 1e-9 && $0.value == $1.value && $0.interpolation == $1.interpolation
+        }
+    }
+
+    /// The leading spaces or tabs of the line holding byte `offset`, if only whitespace precedes it.
+    static func lineIndent(_ bytes: [UInt8], at offset: Int) -> String? {
+        var start = offset
+        while start > 0, bytes[start - 1] != 0x0A { start -= 1 }
+        let prefix = bytes[start..<offset]
+        guard prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return nil }
+        return String(decoding: prefix, as: UTF8.self)
+    }
+
+    static func skipWhitespace(_ bytes: [UInt8], from offset: Int) -> Int {
+        var i = offset
+        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        return i
+    }
+
+    /// One level of indentation as the file uses it (two spaces if it cannot tell).
+    static func indentUnit(_ bytes: [UInt8]) -> String {
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x0A, i + 1 < bytes.count, bytes[i + 1] == 0x20 || bytes[i + 1] == 0x09 {
+                var j = i + 1
+                while j < bytes.count, bytes[j] == bytes[i + 1] { j += 1 }
+                return String(decoding: bytes[(i + 1)..<j], as: UTF8.self)
+            }
+            i += 1
+        }
+        return "  "
+    }
+}

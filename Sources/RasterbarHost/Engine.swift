@@ -1,0 +1,222 @@
+// The engine: the one place where the resource store, the file watcher, the
+// script compiler, the demo renderer, the headless GL context and the clock
+// are wired together. `play` (windowed and headless), `render`, `check`, the
+// benchmarks and the tests all build one, so they all load, reload and draw
+// the same way. It knows nothing of windows, keys or output streams: the
+// player and the commands bring those.
+import Foundation
+import RasterbarCore
+import RasterbarGL
+
+/// A demo, loaded and ready to draw. GL thread only.
+public final class Engine {
+    /// How the engine is put together.
+    public struct Options {
+        /// Live: scripts compile in the background and frames follow the clock
+        /// (play). Offline: frames are a pure function of time, scripts are
+        /// replayed on the demo's frame grid and compile inline (render, check).
+        public enum Mode: Sendable { case live, offline }
+
+        public var mode: Mode
+        /// Output size; nil follows the demo's resolution (also after reloads).
+        public var size: PixelSize?
+        /// Watch the demo's files and reload them on `sync()`; nil loads once.
+        public var watch: FileWatcher.Options?
+        /// The GL context to draw with. `.headless` makes (and keeps) an EGL
+        /// context; `.shared` uses a given one (the tests' single context);
+        /// `.current` uses whatever context is current (a window's).
+        public var context: ContextChoice = .headless
+        /// Compile scripts on a background queue (the player) or inline, blocking
+        /// the frame that needs them (renders, checks, tests). Default: by mode.
+        public var backgroundCompiles: Bool?
+        /// Process environment: toolchain, cache, EGL platform, script flags.
+        public var environment: [String: String]
+
+        public init(mode: Mode, size: PixelSize? = nil, watch: FileWatcher.Options? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+            self.mode = mode
+            self.size = size
+            self.watch = watch
+            self.environment = environment
+        }
+    }
+
+    /// Which GL context the engine draws with.
+    public enum ContextChoice {
+        case headless
+        case shared(HeadlessContext)
+        case current
+    }
+
+    public let folder: DemoFolder
+    public let options: Options
+    public let store: Store
+    public let watcher: FileWatcher?
+    public let compiler: ScriptCompiler
+    public let renderer: DemoRenderer
+    /// The headless context the engine draws with, kept alive as long as the engine.
+    public let context: HeadlessContext?
+    /// Where demo time comes from (real time, a frame grid, later the music).
+    public private(set) var clock: TimeSource
+    /// Demo time, pause and looping: the player's rules.
+    public private(set) var playback: Playback
+    /// Receives every load, reload, error and warning, as it happens.
+    public var onEvent: (StoreEvent) -> Void
+
+    /// Loads `folder`'s demo (the timeline must load: there is nothing to play
+    /// otherwise) and prepares to draw it.
+    public init(folder: DemoFolder, options: Options, onEvent: @escaping (StoreEvent) -> Void = { _ in }) throws {
+        self.folder = folder
+        self.options = options
+        self.onEvent = onEvent
+        switch options.context {
+        case .headless: context = try HeadlessContext(environment: options.environment)
+        case let .shared(shared): context = shared
+        case .current: context = nil
+        }
+        context?.makeCurrent()
+        watcher = options.watch.map { FileWatcher(root: folder.root, options: $0) }
+        // The store reports through the engine, so `onEvent` can change after init.
+        var forward: (StoreEvent) -> Void = { _ in }
+        store = Store(root: folder.root, watcher: watcher) { forward($0) }
+        let live = options.mode == .live
+        let background = options.backgroundCompiles ?? live
+        compiler = ScriptCompiler(demoRoot: folder.root, blocking: !background, environment: options.environment)
+        if background {
+            // A finished background compile reloads the script through the store, as a save would.
+            compiler.whenFinished { [weak watcher] script in watcher?.poke(script) }
+        }
+        store.register(compiler)
+        renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
+        clock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
+        playback = Playback(duration: renderer.demo.meta.duration)
+        forward = { [unowned self] in self.onEvent($0) }
+        if live {
+            StderrTap.start()
+            renderer.watchdog = Watchdog(limit: 1.0) { [unowned self] message in self.onEvent(.warning(message: message)) }
+        }
+    }
+
+    public var demo: Demo { renderer.demo }
+    public var target: RenderTarget { renderer.target }
+
+    // MARK: Time
+
+    /// Starts playing at `start` (paused or not, looping the demo or not), on `clock`.
+    public func start(at start: Double, paused: Bool, loops: Bool, clock: TimeSource? = nil) {
+        playback = Playback(duration: demo.meta.duration, start: start, loops: loops, paused: paused)
+        if let clock { self.clock = clock }
+        self.clock.seek(to: playback.time)
+        self.clock.setPaused(paused)
+    }
+
+    /// Applies a player command to time (seek, pause, scene loop, ...); the
+    /// clock follows wherever the command moved time.
+    public func apply(_ command: PlayerCommand) {
+        if command == .reloadAll { store.reloadAll() }
+        let before = playback
+        playback.apply(command, in: demo)
+        followPlayback(from: before)
+    }
+
+    /// Jumps to `time`, clamped into the demo.
+    public func seek(to time: Double) {
+        let before = playback
+        playback.seek(to: time)
+        followPlayback(from: before)
+    }
+
+    /// Pauses or plays.
+    public func setPaused(_ paused: Bool) {
+        guard playback.paused != paused else { return }
+        apply(.togglePause)
+    }
+
+    func followPlayback(from before: Playback) {
+        if playback.time != before.time { clock.seek(to: playback.time) }
+        if playback.paused != before.paused { clock.setPaused(playback.paused) }
+    }
+
+    /// Moves demo time to what the clock says now; loops and the end are the
+    /// playback's rules, and the clock is told when they move time.
+    public func advance() {
+        let proposed = clock.now
+        let before = playback.time
+        playback.advance(by: proposed - before)
+        if playback.time != proposed, !playback.paused { clock.seek(to: playback.time) }
+    }
+
+    // MARK: Resources
+
+    /// Applies every saved change: the first frame drawn after it shows it.
+    /// Returns what reloaded. The demo's length follows a reloaded timeline.
+    @discardableResult
+    public func sync() -> [ResourceKey] {
+        let reloaded = store.sync()
+        if playback.duration != demo.meta.duration { playback.setDuration(demo.meta.duration) }
+        return reloaded
+    }
+
+    /// Loads every scene's shader or script and its textures now, so problems
+    /// show before the first frame; returns them (each is also an event).
+    @discardableResult
+    public func loadAll() throws -> [RasterbarError] { try renderer.loadAll() }
+
+    // MARK: Tracks
+
+    /// Live track edits, over demo.json's tracks: uniforms and scripts read through them.
+    public var trackOverrides: TrackOverrides {
+        get { renderer.trackOverrides }
+        set { renderer.trackOverrides = newValue }
+    }
+
+    /// Writes the live track edits into demo.json (atomically; every other byte
+    /// of the file stays as it was), then drops them: demo.json now says the
+    /// same. The engine's own write is not reported as an edit. Returns the
+    /// names of the tracks written.
+    @discardableResult
+    public func saveTracks() throws -> [String] {
+        let edited = trackOverrides.edited.values.filter { !$0.keys.isEmpty }.sorted { $0.name < $1.name }
+        guard !edited.isEmpty else { return [] }
+        let bytes = try FileIO.read(folder.file)
+        let written = try TrackWriter.write(edited, into: bytes, file: folder.demoKey)
+        try FileIO.writeAtomically(written, to: folder.file)
+        store.adoptOwnWrite(written, at: folder.demoKey)
+        trackOverrides.clearAll()
+        return edited.map(\.name)
+    }
+
+    // MARK: Drawing
+
+    /// Draws the frame at the playback's time, with live inputs (frame number,
+    /// time since the last frame, wall-clock date, mouse).
+    public func draw(_ inputs: FrameInputs) throws {
+        try renderer.draw(at: playback.time, inputs: inputs)
+        clock.frameDrawn()
+    }
+
+    /// Checks that `time` lies inside the demo.
+    public func validate(time: Double) throws {
+        guard time.isFinite, time >= 0, time <= demo.meta.duration else {
+            throw RasterbarError(.timeOutOfRange, "time \(time) is outside the demo",
+                                 hint: "choose a time from 0 to \(demo.meta.duration) seconds")
+        }
+    }
+
+    /// Draws the frame at `time` offline, strictly: a frame whose shader,
+    /// script or texture failed is an error, never a fallback pattern in a file.
+    public func drawStrict(at time: Double) throws {
+        try validate(time: time)
+        context?.makeCurrent()
+        if let error = try renderer.error(at: time) { throw error }
+        try renderer.draw(at: time, inputs: .offline(time: time, demo: demo))
+        // A script that trapped while drawing this frame: the file must not hold a placeholder.
+        if let error = try renderer.error(at: time) { throw error }
+    }
+
+    /// Renders the frame at `time` strictly and reads it back top-down.
+    public func renderImage(at time: Double) throws -> Image {
+        try drawStrict(at: time)
+        return renderer.target.readImage()
+    }
+}

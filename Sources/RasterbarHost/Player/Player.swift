@@ -1,0 +1,247 @@
+// The player: a short loop over the engine, in a window or headless. Each
+// frame: take input (keys, control commands), advance demo time from the
+// clock, apply saved changes, draw, present. Reloads, errors and the first
+// frame after each reload are reported to people on stderr and, with
+// --events, as JSON lines on stdout for tools.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import RasterbarCore
+import RasterbarGL
+
+/// How to play.
+public struct PlayOptions: Sendable {
+    /// Demo time to start at, in seconds.
+    public var start: Double = 0
+    /// Start again at the end instead of quitting.
+    public var loop = false
+    /// Start paused (Space plays).
+    public var paused = false
+    /// Quit after this many frames (for tests and screenshots).
+    public var maxFrames: Int?
+    /// Write what the window shows after the last frame to this PNG.
+    public var screenshot: String?
+    /// No window: an EGL context, frames paced at the demo's fps.
+    public var headless = false
+    /// Write events as JSON lines on stdout.
+    public var events = false
+    /// Read control commands, one JSON object per line, from stdin.
+    public var control = false
+    /// Write the first frame after each reload to this PNG.
+    public var snapshot: String?
+    /// How files are watched.
+    public var watch = FileWatcher.Options()
+    /// Show the overlay from the start (Tab toggles it).
+    public var overlay = false
+    public init() {}
+}
+
+/// What a finished play reports.
+public struct PlayResult: Sendable {
+    public var frames: Int
+    public var endTime: Double
+}
+
+/// Where the player's lines go.
+public struct PlayerOutput {
+    /// One line for people (stderr).
+    public var human: (String) -> Void
+    /// One JSON line for tools (stdout).
+    public var event: (String) -> Void
+
+    /// stderr and stdout, flushed line by line so tools see each event at once.
+    public static let standard = PlayerOutput(
+        human: { fputs("rasterbar: \($0)\n", stderr) },
+        event: { fputs($0 + "\n", stdout); fflush(stdout) })
+}
+
+/// Plays a demo until it ends, Esc, the window closes, a quit command, or `maxFrames`.
+public final class Player {
+    let folder: DemoFolder
+    let options: PlayOptions
+    let environment: [String: String]
+    let output: PlayerOutput
+
+    // Set up by `open()`.
+    var engine: Engine!
+    var window: Window?
+    var text: TextRenderer?
+    var control: ControlChannel?
+
+    // Loop state.
+    var frames = 0
+    var quitRequested = false
+    var overlayVisible = false
+    var mouse = SIMD4<Float>.zero
+    var lastFrameClock = 0.0
+    var frameCounter = FrameCounter()
+    var startedClock = 0.0
+    /// Store events since they were last reported.
+    var pendingEvents: [StoreEvent] = []
+    /// Errors still standing, by resource, for the in-window panel.
+    var openErrors: [String: String] = [:]
+    /// Snapshot commands waiting for the next drawn frame.
+    var pendingSnapshots: [ControlRequest] = []
+
+    public init(folder: DemoFolder, options: PlayOptions, environment: [String: String], output: PlayerOutput = .standard) {
+        self.folder = folder
+        self.options = options
+        self.environment = environment
+        self.output = output
+    }
+
+    /// Plays. Throws `.noDisplay` for a window with no display; broken shaders,
+    /// scripts and textures only report and show their fallbacks.
+    public func run() throws -> PlayResult {
+        try open()
+        while !finished {
+            handleInput()
+            if finished { break }
+            if frames > 0 { engine.advance() }
+            let reloaded = engine.sync()
+            reportEvents()
+            try drawFrame(reloaded: reloaded)
+            try present()
+            frames += 1
+            pace()
+        }
+        return PlayResult(frames: frames, endTime: engine.playback.time)
+    }
+
+    /// True once the player should stop.
+    var finished: Bool {
+        // A snapshot asked for before a quit still gets its frame.
+        (quitRequested && pendingSnapshots.isEmpty) || window?.shouldClose == true || engine.playback.quitRequested || engine.playback.reachedEnd
+            || options.maxFrames.map { frames >= $0 } == true
+    }
+
+    /// Opens the window (or not), builds the engine, loads everything, starts the clock.
+    func open() throws {
+        var engineOptions = Engine.Options(mode: .live, watch: options.watch, environment: environment)
+        if !options.headless {
+            window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
+                                environment: environment)
+            engineOptions.context = .current
+            text = makeText()
+        }
+        engine = try Engine(folder: folder, options: engineOptions) { [unowned self] in pendingEvents.append($0) }
+        try engine.loadAll()
+        reportEvents()
+        overlayVisible = options.overlay
+        if options.control { control = ControlChannel() }
+        engine.start(at: options.start, paused: options.paused, loops: options.loop)
+        startedClock = monotonicSeconds()
+        lastFrameClock = startedClock
+    }
+
+    /// Text for the overlay and the error panel; without a font the player still plays.
+    func makeText() -> TextRenderer? {
+        guard let font = TextRenderer.fontPath(environment: environment) else {
+            output.human("no font found for the overlay (install fonts-dejavu-core, or set RASTERBAR_FONT)")
+            return nil
+        }
+        do { return try TextRenderer(fontPath: font, pixels: 15) } catch {
+            output.human("no overlay text: \(error)")
+            return nil
+        }
+    }
+
+    /// Keys from the window, then commands from the control channel.
+    func handleInput() {
+        for command in window?.pollCommands() ?? [] {
+            switch command {
+            case .toggleFullscreen: window?.toggleFullscreen()
+            case .toggleOverlay: overlayVisible.toggle()
+            default: engine.apply(command)
+            }
+        }
+        for line in control?.take() ?? [] { handleControl(line) }
+    }
+
+    /// Draws the frame at the current time; reports the first frame and the
+    /// first after each reload, and writes requested snapshots.
+    func drawFrame(reloaded: [ResourceKey]) throws {
+        let now = monotonicSeconds()
+        let dt = frames == 0 ? 1 / engine.demo.meta.fps : now - lastFrameClock
+        lastFrameClock = now
+        if let window { mouse = window.mouse(for: engine.target.size, previous: mouse) }
+        try engine.draw(FrameInputs(frame: frames, timeDelta: dt, date: Self.wallClockDate(), mouse: mouse))
+        frameCounter.tick(at: now)
+        // The first frame is reported too: tools learn the player is up.
+        if !reloaded.isEmpty || frames == 0 { try reportFrame(reloaded: reloaded) }
+        try writeSnapshots()
+    }
+
+    /// Shows the frame: in the window with the overlay and the error panel, or
+    /// nowhere (headless); saves the screenshot after the last frame.
+    func present() throws {
+        let lastFrame = options.maxFrames.map { frames + 1 >= $0 } ?? false
+        guard let window else {
+            if lastFrame, let path = options.screenshot { try engine.target.readImage().writePNG(to: path) }
+            return
+        }
+        window.present(engine.target)
+        if let text { drawText(text, size: window.framebufferSize, fullscreen: window.isFullscreen) }
+        if lastFrame, let path = options.screenshot { try window.readBackBuffer().writePNG(to: path) }
+        window.swap()
+    }
+
+    func drawText(_ text: TextRenderer, size: PixelSize, fullscreen: Bool) {
+        if overlayVisible {
+            text.draw(Overlay.status(engine.demo, engine.playback, fps: frameCounter.perSecond, fullscreen: fullscreen),
+                      x: 8, y: 8, size: size, background: SIMD4(0, 0, 0, 0.65))
+        }
+        // Errors stay on screen until a good save fixes them.
+        let errorLines = openErrors.values.sorted().prefix(8).map { TextRenderer.Line($0, color: SIMD4(1, 0.85, 0.85, 1)) }
+        guard !errorLines.isEmpty else { return }
+        let height = Float(errorLines.count) * text.lineHeight + 12
+        text.draw(Array(errorLines), x: 8, y: Float(size.height) - height - 8, size: size, background: SIMD4(0.45, 0, 0, 0.85))
+    }
+
+    /// A window waits for vsync in `swap`; headless sleeps to the next frame's time.
+    func pace() {
+        guard window == nil else { return }
+        sleepUntil(monotonic: startedClock + Double(frames) / engine.demo.meta.fps)
+    }
+
+    // MARK: Reporting
+
+    func reportEvents() {
+        for event in pendingEvents {
+            if options.events { output.event(event.jsonLine) }
+            if let line = event.humanLine { output.human(line) }
+            switch event {
+            case let .error(_, key, error): openErrors[key.description] = error.description
+            case let .reload(_, key, _, _): openErrors[key.description] = nil
+            case .warning: break
+            }
+        }
+        pendingEvents.removeAll()
+    }
+
+    /// The first frame drawn after a reload: finished, optionally saved, reported.
+    func reportFrame(reloaded: [ResourceKey]) throws {
+        var fields: [(String, JSONLine.Value)] = [("event", .string("frame")), ("frame", .int(frames)),
+                                                  ("time", .number((engine.playback.time * 1000).rounded() / 1000)),
+                                                  ("reloaded", .strings(reloaded.map(\.path)))]
+        if let path = options.snapshot {
+            try engine.target.readImage().writePNG(to: path)
+            fields.append(("snapshot", .string(path)))
+        } else {
+            finishGL()
+        }
+        if options.events { output.event(JSONLine.object(fields)) }
+    }
+
+    /// Shadertoy's iDate from the local wall clock.
+    static func wallClockDate() -> SIMD4<Float> {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var parts = tm()
+        localtime_r(&t, &parts)
+        let seconds = Float(parts.tm_hour * 3600 + parts.tm_min * 60 + parts.tm_sec) + Float(ts.tv_nsec) / 1e9
+        return SIMD4(Float(parts.tm_year + 1900), Float(parts.tm_mon), Float(parts.tm_mday), seconds)
+    }
+}
