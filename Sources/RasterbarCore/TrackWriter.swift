@@ -20,7 +20,8 @@ public enum TrackWriter {
             var added: [String] = []
             for track in tracks {
                 if let member = existing.last(where: { $0.key == track.name }) {
-                    edits.append((member.value.start..<member.value.end, encode(track, demo.meta)))
+                    let spelled = timeSpellings(member.value, demo.track(named: track.name), bytes)
+                    edits.append((member.value.start..<member.value.end, encode(track, demo.meta, spelled: spelled)))
                 } else {
                     added.append("\(JSONLine.quote(track.name)): \(encode(track, demo.meta))")
                 }
@@ -56,15 +57,30 @@ public enum TrackWriter {
     /// A track as demo.json writes it: `[[time, value, "interpolation"], ...]`
     /// for floats, `{"type": "vecN", "keys": [...]}` for vectors. Linear, the
     /// default, is not written.
-    public static func encode(_ track: Track, _ meta: Demo.Meta) -> String {
+    /// A time the user wrote before keeps its spelling (`spelled`, by seconds).
+    public static func encode(_ track: Track, _ meta: Demo.Meta, spelled: [Double: String] = [:]) -> String {
         let keys = track.keys.map { key -> String in
             let values = (0..<track.components).map { number(key.value[$0]) }
-            var parts = [time(key.time, meta), track.components == 1 ? values[0] : "[" + values.joined(separator: ", ") + "]"]
+            var parts = [spelled[key.time] ?? time(key.time, meta), track.components == 1 ? values[0] : "[" + values.joined(separator: ", ") + "]"]
             if key.interpolation != .linear { parts.append(JSONLine.quote(key.interpolation.rawValue)) }
             return "[" + parts.joined(separator: ", ") + "]"
         }
         let list = "[" + keys.joined(separator: ", ") + "]"
         return track.components == 1 ? list : "{\"type\": \"vec\(track.components)\", \"keys\": \(list)}"
+    }
+
+    /// How each key time of a track was written in the file (`12`, `"6:0"`),
+    /// by its value in seconds, so rewriting a track keeps the user's notation.
+    static func timeSpellings(_ value: JSONValue, _ track: Track?, _ bytes: [UInt8]) -> [Double: String] {
+        guard let track else { return [:] }
+        let list = value["keys"] ?? value
+        guard case let .array(items) = list.kind, items.count == track.keys.count else { return [:] }
+        var spelled: [Double: String] = [:]
+        for (item, key) in zip(items, track.keys) {
+            guard let t = item.timeValue else { continue }
+            spelled[key.time] = String(decoding: bytes[t.start..<t.end], as: UTF8.self)
+        }
+        return spelled
     }
 
     /// Musical time when the demo has a bpm and the time falls on a 64th of a

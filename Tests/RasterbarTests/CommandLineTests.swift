@@ -120,4 +120,35 @@ final class CommandLineTests: XCTestCase {
         // `play` is the default command.
         assertFails(try runRasterbar([d.demoFile]), status: 2, ["no display"])
     }
+
+    func testTimesAreSecondsBarBeatOrSceneNames() throws {
+        let d = try demo([
+            "demo.json": """
+                {"meta": {"resolution": [32, 16], "bpm": 120},
+                 "scenes": [{"name": "intro", "start": 0, "end": 4, "shader": "s.frag"}, {"name": "main", "start": 4, "end": 8, "shader": "s.frag"}]}
+                """,
+            "s.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(fract(rbDemoTime / 8.0), 0, 0, 1); }",
+        ])
+        func red(_ time: String) throws -> UInt8 {
+            let out = d.path("t-\(UUID()).png")
+            let result = try runRasterbar(["render", d.demoFile, "--time", time, "--out", out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try Image(pngFile: out).pixel(x: 0, y: 0).r
+        }
+        XCTAssertEqual(try red("main"), try red("4"), "a scene name is its start")
+        XCTAssertEqual(try red("1:2"), try red("3"), "bar 1 beat 2 at 120 bpm")
+        XCTAssertNotEqual(try red("main"), try red("intro"))
+        let bad = try runRasterbar(["render", d.demoFile, "--time", "mains", "--out", d.path("x.png")])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "rasterbar: --time 'mains' is neither a time nor a scene of this demo (did you mean 'main'?)\n")
+        let range = try runRasterbar(["render", d.demoFile, "--from", "intro", "--to", "0:1", "--fps", "4", "--out", d.path("frames") + "/"])
+        XCTAssertEqual(range.status, 0, range.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.path("frames")).sorted(), ["frame-000000.png", "frame-000001.png"])
+        let play = try runRasterbar(["play", "--headless", "--events", "--frames", "1", "--start", "main", d.demoFile])
+        XCTAssertEqual(play.status, 0, play.stderr)
+        XCTAssertTrue(play.stdout.contains(#""event":"frame","frame":0,"time":4,"#), play.stdout)
+        let late = try runRasterbar(["play", "--headless", "--start", "9:0", d.demoFile])
+        XCTAssertEqual(late.status, 1)
+        XCTAssertTrue(late.stderr.contains("--start 9:0 is outside the demo"), late.stderr)
+    }
 }

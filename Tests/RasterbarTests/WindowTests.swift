@@ -4,36 +4,6 @@ import XCTest
 @testable import RasterbarCore
 
 final class WindowTests: XCTestCase {
-    /// Starts Xvfb on a free display; returns the display name.
-    func startXvfb() throws -> String {
-        let candidates = ["/usr/bin/Xvfb", "/usr/local/bin/Xvfb"]
-        guard let xvfb = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("Xvfb is not installed (apt-get install xvfb): the windowed path is not exercised")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: xvfb)
-        // -displayfd: Xvfb picks a free display and writes its number to stdout.
-        process.arguments = ["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        addTeardownBlock {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let number = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw XCTSkip("Xvfb did not start: \(text)")
-        }
-        return ":\(number)"
-    }
-
     func testWindowShowsWhatHeadlessRenders() throws {
         let display = try startXvfb()
         let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(

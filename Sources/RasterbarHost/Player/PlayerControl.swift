@@ -16,8 +16,12 @@ extension Player {
             try perform(request)
         } catch {
             let e = error as? RasterbarError ?? RasterbarError(.invalidCommand, "\(error)")
-            // Name the command even when the line did not parse as one.
-            if name == nil, let value = try? parseJSON(Array(line.utf8)), case let .string(s)? = value["command"]?.kind { name = s }
+            // Name the command and echo its id even when the line did not parse as one.
+            let bytes = Array(line.utf8)
+            if name == nil, let value = try? parseJSON(bytes) {
+                if case let .string(s)? = value["command"]?.kind { name = s }
+                id = value["id"].map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+            }
             var fields: [(String, JSONLine.Value)] = [("event", .string("error")), ("error", .string(e.kind.rawValue))]
             fields.append(("command", name.map { .string($0) } ?? .null))
             fields.append(("message", .string(e.message)))

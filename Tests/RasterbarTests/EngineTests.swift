@@ -1,0 +1,102 @@
+// The engine in process: the clock drives time through the player's rules,
+// live track edits reach the pixels, saving them writes demo.json with no
+// reload echo, and garbage saved over demo.json keeps the last good timeline.
+import XCTest
+@testable import RasterbarCore
+@testable import RasterbarHost
+
+final class EngineTests: XCTestCase {
+    let glowDemo: [String: String] = [
+        "demo.json": """
+            {"meta": {"resolution": [8, 8], "duration": 10},
+             "scenes": [{"name": "a", "start": 0, "end": 4, "shader": "Shaders/s.frag"},
+                        {"name": "b", "start": 4, "end": 10, "shader": "Shaders/s.frag"}],
+             "tracks": {"glow": [[0, 0.2]]}}
+            """,
+        "Shaders/s.frag": "uniform float glow;\nvoid mainImage(out vec4 c, in vec2 f) { c = vec4(glow, 0, 0, 1); }",
+    ]
+
+    func testTheClockDrivesTimeThroughThePlayersRules() throws {
+        let live = try LiveDemo(self, files: glowDemo)
+        var now = 0.0
+        let engine = live.engine
+        engine.start(at: 1, paused: false, loops: true, clock: RealTimeClock(read: { now }))
+        now = 2.5
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 3.5)
+        engine.apply(.toggleSceneLoop) // loop scene a: 0..<4
+        now = 3.5
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 0.5, accuracy: 1e-9, "wrapped inside the scene loop")
+        now = 4
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 1, accuracy: 1e-9, "the clock continues from where the loop put time")
+        engine.apply(.toggleSceneLoop)
+        engine.setPaused(true)
+        now = 50
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 1, accuracy: 1e-9, "paused")
+        engine.seek(to: 9.5)
+        engine.setPaused(false)
+        now = 51
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 0.5, accuracy: 1e-9, "the demo loops at its end")
+        now = 51.25
+        engine.advance()
+        XCTAssertEqual(engine.playback.time, 0.75, accuracy: 1e-9)
+    }
+
+    func testTrackEditsReachThePixelsAndSaveIntoDemoJSONWithoutAnEcho() throws {
+        let live = try LiveDemo(self, files: glowDemo)
+        XCTAssertEqual(try live.pixel(at: 5)[0], 51)
+        live.engine.trackOverrides.set(Track(name: "glow", components: 1, keys: [.init(time: 0, value: SIMD4(0.6, 0, 0, 0), interpolation: .linear)]))
+        XCTAssertEqual(try live.pixel(at: 5)[0], 153, "the edit wins over demo.json")
+        let before = try String(contentsOfFile: live.harness.demo.demoFile, encoding: .utf8)
+        let mark = live.harness.events.count
+        XCTAssertEqual(try live.engine.saveTracks(), ["glow"])
+        XCTAssertTrue(live.engine.trackOverrides.isEmpty)
+        let after = try String(contentsOfFile: live.harness.demo.demoFile, encoding: .utf8)
+        XCTAssertEqual(after, before.replacingOccurrences(of: #""glow": [[0, 0.2]]"#, with: #""glow": [[0, 0.6]]"#))
+        XCTAssertEqual(live.engine.demo.track(named: "glow")?.keys.first?.value.x, 0.6, "the timeline is the saved one")
+        XCTAssertEqual(live.engine.renderer.timeline.generation, 2)
+        XCTAssertEqual(try live.pixel(at: 5)[0], 153)
+        XCTAssertEqual(live.harness.syncQuietly(for: 0.3), [], "the engine's own write reloads nothing more")
+        XCTAssertEqual(live.harness.reloads(since: mark), [], "and is reported as no reload")
+        // A person's edit afterwards reloads as usual.
+        try SaveStyle.tempAndRename.save(after.replacingOccurrences(of: "0.6", with: "0.4"), to: live.harness.demo.demoFile)
+        XCTAssertEqual(live.harness.syncUntilChange().map(\.path), ["demo.json"])
+        XCTAssertEqual(try live.pixel(at: 5)[0], 102)
+    }
+
+    func testGarbageSavedOverDemoJSONKeepsTheLastGoodTimeline() throws {
+        let live = try LiveDemo(self, files: glowDemo)
+        let good = Array(try Data(contentsOf: URL(fileURLWithPath: live.harness.demo.demoFile)))
+        var random = SystemRandomNumberGenerator()
+        var broken = 0
+        for i in 0..<12 {
+            var bytes = good
+            switch i % 4 {
+            case 0: bytes = Array(bytes.prefix(Int.random(in: 1..<bytes.count, using: &random)))
+            case 1: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            case 2: bytes = Array(repeating: UInt8(ascii: "["), count: 100_000)
+            default: bytes = Array("{\"meta\": {\"duration\": \"\\uD800\\u0041\"}}".utf8)
+            }
+            let mark = live.harness.events.count
+            try SaveStyle.allCases[i % SaveStyle.allCases.count].save(String(decoding: bytes, as: UTF8.self), to: live.harness.demo.demoFile)
+            live.harness.syncUntilChange()
+            if !live.harness.errors(since: mark).isEmpty { broken += 1 }
+            XCTAssertEqual(live.engine.demo.scenes.count, 2, "save \(i): the last good timeline plays on")
+            XCTAssertEqual(try live.pixel(at: 5)[0], 51, "save \(i)")
+        }
+        XCTAssertGreaterThan(broken, 6, "most of those saves were refused with an error")
+    }
+
+    func testTheOverlayCountsFramesOverTheLastSecond() {
+        var counter = FrameCounter()
+        counter.tick(at: 100)
+        counter.tick(at: 100.001)
+        XCTAssertEqual(counter.perSecond, 2, "two frames so far, not a thousand per second")
+        for i in 1...120 { counter.tick(at: 100.001 + Double(i) / 60) }
+        XCTAssertEqual(counter.perSecond, 60)
+    }
+}
