@@ -44,9 +44,6 @@ public struct Track: Sendable, Equatable {
         self.keys = keys
     }
 
-    /// The GLSL type of the track's uniform.
-    public var glslType: String { components == 1 ? "float" : "vec\(components)" }
-
     /// The value at `time` (seconds).
     public func value(at time: Double) -> SIMD4<Double> {
         guard let first = keys.first, let last = keys.last else { return .zero }

@@ -1,4 +1,4 @@
-// Small helpers over the raw GL C API: enum conversions and error checks.
+// Small helpers over the raw GL C API: enum conversions, driver names, finishing.
 import CGL
 
 /// GL's enum macros import as Int32; GL functions take GLenum (UInt32).

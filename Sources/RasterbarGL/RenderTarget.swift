@@ -1,10 +1,11 @@
-// An offscreen RGBA8 colour target. The demo always renders into one at the
+// An offscreen colour target: RGBA8, or RGBA16F for scripts' HDR passes
+// (feedback, accumulation). The demo always renders into an RGBA8 one at the
 // demo's resolution: the window scales it onto the screen, headless reads it
 // back. One code path for both.
 import CGL
 import RasterbarCore
 
-/// A framebuffer object with one RGBA8 texture attached. GL thread only.
+/// A framebuffer object with one RGBA8 or RGBA16F texture attached. GL thread only.
 public final class RenderTarget {
     public let size: PixelSize
     public let framebuffer: GLuint

@@ -2,7 +2,9 @@
  * rasterbar.h: the C ABI between the Rasterbar host and scene scripts.
  *
  * This header is the whole interface: nothing Swift-typed crosses between the
- * host and a separately compiled script library (see shared/DESIGN.md).
+ * host and a separately compiled script library: Swift's in-memory layouts
+ * are not a contract between two images compiled apart, so only plain C data
+ * and function pointers taking an opaque host pointer cross.
  * - Every top-level struct starts with its ABI version and its size; the ABI
  *   grows by appending fields, and a host refuses a script whose version it
  *   does not know or whose struct is smaller than it needs.

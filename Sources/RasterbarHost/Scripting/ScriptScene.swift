@@ -47,9 +47,6 @@ final class ScriptScene {
         self.report = report
     }
 
-    /// True when the scene has nothing to run (still compiling, never compiled, or every generation failed).
-    var showsPlaceholder: Bool { running == nil }
-
     // MARK: Live
 
     /// Draws one live frame: adopts a new generation if one loaded, then runs it.
