@@ -61,7 +61,9 @@ struct DemoReader {
     func time(_ value: JSONValue, _ path: String, _ meta: Demo.Meta) throws -> Double {
         switch value.kind {
         case let .number(n):
-            guard n.isFinite else { throw fail(value, path, "must be finite") }
+            guard n.isFinite, abs(n) <= Demo.longestTime else {
+                throw fail(value, path, "must be at most \(Int(Demo.longestTime)) seconds, found \(n)")
+            }
             return n
         case let .string(s):
             guard let beats = Demo.Meta.beats(parsing: s) else {
@@ -70,7 +72,11 @@ struct DemoReader {
             guard let bpm = meta.bpm else {
                 throw fail(value, path, "musical time \"\(s)\" needs meta.bpm", hint: "add \"bpm\" (and \"beatsPerBar\", default 4) to meta")
             }
-            return (Double(beats.bar * meta.beatsPerBar) + beats.beat) * 60 / bpm
+            let seconds = (Double(beats.bar) * Double(meta.beatsPerBar) + beats.beat) * 60 / bpm
+            guard seconds <= Demo.longestTime else {
+                throw fail(value, path, "\"\(s)\" is more than \(Int(Demo.longestTime)) seconds into the demo")
+            }
+            return seconds
         default:
             throw fail(value, path, "must be seconds (a number) or \"bar:beat\", found \(value.typeName)")
         }
@@ -111,7 +117,7 @@ struct DemoReader {
         }
 
         guard let scenesValue = root["scenes"] else {
-            throw RasterbarError(.invalidDemo, "scenes: missing", at: file, hint: "add \"scenes\": [{\"name\", \"start\", \"end\", \"shader\"}]")
+            throw fail(root, "scenes", "missing", hint: "add \"scenes\": [{\"name\", \"start\", \"end\", \"shader\"}]")
         }
         let items = try array(scenesValue, "scenes", of: "scenes")
         guard !items.isEmpty else { throw fail(scenesValue, "scenes", "must list at least one scene") }

@@ -15,17 +15,21 @@ extension Demo.Meta {
 
     /// Seconds at bar `bar`, beat `beat`; nil without a bpm.
     public func seconds(bar: Int, beat: Double) -> Double? {
-        bpm.map { (Double(bar * beatsPerBar) + beat) * 60 / $0 }
+        bpm.map { (Double(bar) * Double(beatsPerBar) + beat) * 60 / $0 }
     }
 }
 
 extension Demo {
+    /// The longest time a demo may name: 10,000,000 s (115 days). Frame and
+    /// bar numbers of every time then fit an Int with room to spare.
+    public static let longestTime = 10_000_000.0
+
     /// The time `text` names: seconds, "bar:beat" or a scene name. `what`
     /// names the option or field in messages (e.g. "--start").
     public func time(parsing text: String, what: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: " \t")
         if let seconds = Double(trimmed) {
-            guard seconds.isFinite else { throw RasterbarError(.invalidArgument, "\(what) \(text) is not a time", hint: Self.timeSyntax) }
+            guard seconds.isFinite, abs(seconds) <= Self.longestTime else { throw RasterbarError(.invalidArgument, "\(what) \(text) is not a time", hint: Self.timeSyntax) }
             return seconds
         }
         if trimmed.contains(":") {

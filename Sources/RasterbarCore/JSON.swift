@@ -2,6 +2,18 @@
 // errors can say `demo.json:7:14` and not just "invalid data". Foundation's
 // reader gives neither positions for values nor a clean Bool/number split.
 // It reads; it does not write.
+//
+// It follows RFC 8259 and passes JSONTestSuite's parsing corpus (every y_
+// file read, every n_ file refused with its line and column, no input traps:
+// JSONSuiteTests). Where the RFC leaves the choice to us (the suite's i_ files):
+// - Numbers are Doubles. One too large for a Double (1e400) is refused, since
+//   nothing in a demo can use infinity; one too small becomes 0; a huge integer
+//   becomes the nearest Double.
+// - Strings are Unicode: a \u escape of an unpaired or inverted UTF-16
+//   surrogate, and bytes that are not UTF-8 (overlong forms, Latin-1, UTF-16
+//   text), are refused with their place. A UTF-8 byte order mark is skipped.
+// - Nesting is limited to 512 arrays and objects, refused beyond that rather
+//   than risking the stack (500 levels read fine).
 
 /// A parsed JSON value with the line and column where it starts (1-based).
 public struct JSONValue: Sendable, Equatable {
@@ -207,9 +219,16 @@ private struct JSONReader {
                         }
                         index += 2
                         let low = try readHex4()
+                        guard (0xDC00..<0xE000).contains(low) else {
+                            index -= 6
+                            throw error("a UTF-16 high surrogate in a \\u escape must be followed by a low one (\\uDC00 to \\uDFFF)")
+                        }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                    guard let u = Unicode.Scalar(scalar) else {
+                        index -= 6
+                        throw error("unpaired UTF-16 surrogate in \\u escape")
+                    }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
                 default:
                     index -= 1
@@ -225,12 +244,27 @@ private struct JSONReader {
         throw error("string is missing its closing '\"'")
     }
 
+    /// Four hex digits, exactly (UInt32(_:radix:) would take a sign too).
     mutating func readHex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-            throw error("expected four hex digits after \\u")
+        var v: UInt32 = 0
+        for offset in 0..<4 {
+            guard index + offset < bytes.count, let digit = Self.hexValue(bytes[index + offset]) else {
+                index += offset
+                throw error("expected four hex digits after \\u")
+            }
+            v = v << 4 | digit
         }
         index += 4
         return v
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt32? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(b - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(b - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
     }
 
     mutating func readNumber() throws -> Double {
@@ -241,7 +275,13 @@ private struct JSONReader {
             return index - s
         }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard digits() > 0 else { throw error("expected digits in number") }
+        let integerStart = index
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw error("expected digits in number") }
+        if integerDigits > 1, bytes[integerStart] == UInt8(ascii: "0") {
+            index = integerStart
+            throw error("a number cannot start with 0 followed by more digits")
+        }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard digits() > 0 else { throw error("expected digits after the decimal point") }
@@ -252,6 +292,12 @@ private struct JSONReader {
             guard digits() > 0 else { throw error("expected digits in the exponent") }
         }
         guard let v = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw error("invalid number") }
+        guard v.isFinite else {
+            let end = index
+            index = start
+            defer { index = end }
+            throw error("number \(String(decoding: bytes[start..<end], as: UTF8.self)) is too large")
+        }
         return v
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import RasterbarCore
+import RasterbarTestSupport
 
 final class JSONTests: XCTestCase {
     func testParsesNestedValuesWithPositions() throws {
