@@ -184,6 +184,12 @@ struct ReloadFigures {
     var byStyle: [BenchSave: [Double]] = [:]
     /// Save to the end of the `sync()` that compiled and linked the new program.
     var synced: [Double] = []
+    /// Save to the start of that `sync()`: the watcher, and waiting for the loop.
+    var syncStarted: [Double] = []
+    /// That `sync()` itself: reading the change, assembling, compiling and linking.
+    var syncCost: [Double] = []
+    /// The engine's first frame with the new program, to glFinish (the driver's JIT runs here).
+    var firstDraw: [Double] = []
     var floor: [Double] = []
     var floorCompile: [Double] = []
     var floorFirstDraw: [Double] = []
@@ -196,6 +202,10 @@ struct ReloadFigures {
     var frameCost: [Double] = []
     /// Frames that showed a draft of a burst, or a half-written file, before the edit.
     var intermediate = 0
+    /// Per save: the engine's time minus the floor's for the same text. The
+    /// driver's JIT time drifts with the machine's load (35-50 ms here within
+    /// seconds); pairing each save with its own text's floor takes that out.
+    var pairedOverFloor: [Double] = []
 }
 
 /// Saves the cheap shader `savesPerStyle` times in each style while a loop
@@ -223,8 +233,12 @@ func shaderReloadLatency(savesPerStyle: Int, wake: Bool) throws -> ReloadFigures
     var windowGaps: [Double] = []
     var frame = 0
     var lastFrameEnd = now()
+    let detail = ProcessInfo.processInfo.environment["RASTERBAR_BENCH_DETAIL"] != nil
+    var lastFloor = 0.0
     func floor(_ text: String) throws {
         let t = try driverFloor(text)
+        lastFloor = (t.compile_link + t.first_draw) * 1000
+        if detail { print("      floor: compile+link \(fmt(t.compile_link * 1000, 1)) + first draw \(fmt(t.first_draw * 1000, 1)) ms") }
         figures.floor.append((t.compile_link + t.first_draw) * 1000)
         figures.floorCompile.append(t.compile_link * 1000)
         figures.floorFirstDraw.append(t.first_draw * 1000)
@@ -250,11 +264,18 @@ func shaderReloadLatency(savesPerStyle: Int, wake: Bool) throws -> ReloadFigures
                 if Array(rgba[0..<3]) == liveShaderPixel(edit: w.edit), let started = clock.take() {
                     figures.latency.append((frameEnd - started) * 1000)
                     figures.synced.append((synced - started) * 1000)
+                    figures.syncStarted.append((frameStart - started) * 1000)
+                    figures.syncCost.append((synced - frameStart) * 1000)
+                    figures.firstDraw.append((frameEnd - synced) * 1000)
+                    if detail {
+                        print("      save \(w.edit) \(w.style.label): \(fmt((frameEnd - started) * 1000, 1)) ms = to sync() \(fmt((frameStart - started) * 1000, 1)) + sync() \(fmt((synced - frameStart) * 1000, 1)) + first draw \(fmt((frameEnd - synced) * 1000, 1))")
+                    }
                     figures.byStyle[w.style, default: []].append((frameEnd - started) * 1000)
                     figures.oldFrameGaps += windowGaps
                     figures.newFrameGaps.append(gap)
                     waiting = nil
                     if w.floorAfter { try floor(w.text) }
+                    figures.pairedOverFloor.append((frameEnd - started) * 1000 - lastFloor)
                     idleUntil = now() + Double.random(in: 0.08...0.12)
                     lastFrameEnd = now() // the pause for the floor is no frame gap
                 } else {
@@ -351,8 +372,10 @@ func benchmarkShaderReload() throws {
         print("    engine        p50 \(p(f.latency, 0.5)) ms  p95 \(p(f.latency, 0.95)) ms  max \(fmt(f.latency.max() ?? 0, 1)) ms  (\(f.latency.count) saves)")
         print("    driver floor  p50 \(fmt(floor50, 1)) ms  p95 \(fmt(floor95, 1)) ms  (raw C, same texts, same context: compile+link p50 \(p(f.floorCompile, 0.5)), first draw p50 \(p(f.floorFirstDraw, 0.5)), a second draw p50 \(p(f.floorNextDraw, 0.5)) ms)")
         print("    target p50 <= floor + 16 ms, p95 <= floor p95 + 30 ms: engine is floor +\(fmt(e50 - floor50, 1)) ms at p50, floor p95 +\(fmt(e95 - floor95, 1)) ms at p95 -> \(met ? "met" : "missed")")
+        print("    paired with the floor of its own text, the engine takes p50 \(fmt(percentile(f.pairedOverFloor, 0.5), 1)) ms, p95 \(fmt(percentile(f.pairedOverFloor, 0.95), 1)) ms more")
         print("    by style, p50: " + BenchSave.allCases.map { "\($0.label) \(p(f.byStyle[$0] ?? [0], 0.5))" }.joined(separator: ", ") + " ms")
-        print("    new program compiled and linked (sync done) p50 \(p(f.synced, 0.5)) ms after the save; frames showing a draft or half a file first: \(f.intermediate)")
+        print("    where it goes, p50: save to sync() \(p(f.syncStarted, 0.5)) ms (watcher, then the loop waking or reaching its slot), sync() \(p(f.syncCost, 0.5)) ms (compile and link), first draw \(p(f.firstDraw, 0.5)) ms (driver's JIT and the frame)")
+        print("    frames showing a draft or half a file first: \(f.intermediate)")
         let frameCost = percentile(f.frameCost, 0.5)
         let oldWorst = f.oldFrameGaps.max() ?? 0
         print("    frames while a reload is pending: longest gap between old frames \(fmt(oldWorst, 1)) ms (\(f.oldFrameGaps.count) gaps; a frame costs p50 \(fmt(frameCost, 1)) ms, one slot is 16.7 ms) -> \(oldWorst <= 16.7 + frameCost + 1 ? "no stall beyond one frame" : "stalls")")
