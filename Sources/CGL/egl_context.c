@@ -151,6 +151,45 @@ int rb_egl_create(rb_egl_context *out, rb_egl_platform platform, char *error, si
     }
 }
 
+int rb_egl_create_shared(rb_egl_context *out, const rb_egl_context *share, char *error, size_t size) {
+    memset(out, 0, sizeof *out);
+    if (size) error[0] = '\0';
+    if (!share || share->display == EGL_NO_DISPLAY || share->context == EGL_NO_CONTEXT) {
+        snprintf(error, size, "no context to share with");
+        return 0;
+    }
+    EGLDisplay dpy = share->display;
+    if (!eglBindAPI(EGL_OPENGL_API)) {
+        snprintf(error, size, "eglBindAPI(EGL_OPENGL_API) failed (%s)", egl_error_name(eglGetError()));
+        return 0;
+    }
+    // The same config as the shared context (none where EGL_KHR_no_config_context).
+    EGLConfig config = EGL_NO_CONFIG_KHR;
+    EGLint config_id = 0;
+    if (eglQueryContext(dpy, share->context, EGL_CONFIG_ID, &config_id) && config_id != 0) {
+        const EGLint want[] = {EGL_CONFIG_ID, config_id, EGL_NONE};
+        EGLint count = 0;
+        if (!eglChooseConfig(dpy, want, &config, 1, &count) || count < 1) config = EGL_NO_CONFIG_KHR;
+    }
+    static const EGLint versions[][2] = {{4, 5}, {4, 3}, {4, 1}};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        const EGLint attribs[] = {
+            EGL_CONTEXT_MAJOR_VERSION, versions[i][0],
+            EGL_CONTEXT_MINOR_VERSION, versions[i][1],
+            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+            EGL_NONE,
+        };
+        EGLContext ctx = eglCreateContext(dpy, config, share->context, attribs);
+        if (ctx == EGL_NO_CONTEXT) continue;
+        out->display = dpy;
+        out->context = ctx;
+        out->platform = share->platform;
+        return 1;
+    }
+    snprintf(error, size, "cannot create a context sharing objects with the first (%s)", egl_error_name(eglGetError()));
+    return 0;
+}
+
 int rb_egl_make_current(const rb_egl_context *ctx) {
     return eglMakeCurrent(ctx->display, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx->context) ? 1 : 0;
 }

@@ -127,8 +127,9 @@ public final class ShaderProgram: Loadable {
     }
 
     /// The fullscreen triangle, no vertex buffer: positions come from gl_VertexID.
-    /// It matches the fragment stage's profile (desktop core or ES).
-    static func vertexSource(for fragment: ShaderSource) -> String {
+    /// It matches the fragment stage's profile (desktop core or ES). Public so
+    /// the benchmark's raw C driver floor compiles exactly what the engine does.
+    public static func vertexSource(for fragment: ShaderSource) -> String {
         let isES = fragment.text.split(separator: "\n", maxSplits: 8).contains { $0.hasPrefix("#version") && $0.hasSuffix(" es") }
         return """
             #version \(isES ? "300 es" : ShaderSource.wrapVersion)

@@ -1,6 +1,8 @@
 #include "raw_gl_reference.h"
 #include "cgl.h"
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static const char *vertex_source =
@@ -93,4 +95,183 @@ double rb_raw_reference_run(const char *fragment_source, int width, int height, 
     glDeleteVertexArrays(1, &vao);
     glDeleteProgram(program);
     return seconds;
+}
+
+// MARK: The driver's floor for a shader reload
+
+void rb_raw_read_pixel(unsigned framebuffer, int x, int y, uint8_t rgba[4]) {
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(x, y, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+}
+
+/// An RGBA8 target of width x height, bound and cleared, with a vertex array
+/// bound: the state the engine draws a scene in.
+typedef struct floor_target {
+    GLuint texture, framebuffer, vertex_array;
+} floor_target;
+
+static void target_begin(floor_target *t, int width, int height) {
+    glGenTextures(1, &t->texture);
+    glBindTexture(GL_TEXTURE_2D, t->texture);
+    glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, width, height);
+    glGenFramebuffers(1, &t->framebuffer);
+    glBindFramebuffer(GL_FRAMEBUFFER, t->framebuffer);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, t->texture, 0);
+    glGenVertexArrays(1, &t->vertex_array);
+    glBindVertexArray(t->vertex_array);
+    glViewport(0, 0, width, height);
+    glDisable(GL_BLEND);
+    glClearColor(0, 0, 0, 1);
+    glClear(GL_COLOR_BUFFER_BIT); // touch the pages before any clock starts
+    glFinish();
+}
+
+static void target_end(floor_target *t) {
+    glUseProgram(0);
+    glBindVertexArray(0);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glDeleteVertexArrays(1, &t->vertex_array);
+    glDeleteFramebuffers(1, &t->framebuffer);
+    glDeleteTextures(1, &t->texture);
+}
+
+/// Compiles and links; 0 with `error` filled on failure.
+static GLuint build_program(const char *vertex_source, const char *fragment_source, char *error, size_t size) {
+    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, error, size);
+    if (!vs) return 0;
+    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source, error, size);
+    if (!fs) {
+        glDeleteShader(vs);
+        return 0;
+    }
+    GLuint program = glCreateProgram();
+    glAttachShader(program, vs);
+    glAttachShader(program, fs);
+    glLinkProgram(program);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint ok = 0;
+    glGetProgramiv(program, GL_LINK_STATUS, &ok);
+    if (!ok) {
+        glGetProgramInfoLog(program, (GLsizei)size, NULL, error);
+        glDeleteProgram(program);
+        return 0;
+    }
+    return program;
+}
+
+/// One frame with `program`, as the engine draws a Shadertoy scene, to glFinish.
+static void draw_frame(GLuint program, int width, int height, float time) {
+    glUseProgram(program);
+    GLint resolution = glGetUniformLocation(program, "iResolution");
+    GLint itime = glGetUniformLocation(program, "iTime");
+    if (resolution >= 0) glUniform3f(resolution, (float)width, (float)height, 1.0f);
+    if (itime >= 0) glUniform1f(itime, time);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glFinish();
+}
+
+double rb_raw_reload_floor(const char *vertex_source, const char *fragment_source, int width, int height,
+                           rb_raw_reload_timing *timing, char *error, size_t error_size) {
+    floor_target target;
+    target_begin(&target, width, height);
+    double t0 = now();
+    GLuint program = build_program(vertex_source, fragment_source, error, error_size);
+    if (!program) {
+        target_end(&target);
+        return -1;
+    }
+    double t1 = now();
+    draw_frame(program, width, height, 1.0f);
+    double t2 = now();
+    draw_frame(program, width, height, 1.0f + 1.0f / 60);
+    double t3 = now();
+    glDeleteProgram(program);
+    target_end(&target);
+    if (timing) {
+        timing->compile_link = t1 - t0;
+        timing->first_draw = t2 - t1;
+        timing->next_draw = t3 - t2;
+    }
+    return t2 - t0;
+}
+
+// MARK: Warming up on a shared context
+
+typedef struct warmup_job {
+    rb_egl_context context;
+    const char *vertex_source, *fragment_source;
+    int width, height;
+    GLuint program;
+    rb_raw_reload_timing timing;
+    char error[512];
+} warmup_job;
+
+static void *warmup_thread(void *argument) {
+    warmup_job *job = argument;
+    if (!rb_egl_make_current(&job->context)) {
+        snprintf(job->error, sizeof job->error, "cannot make the shared context current");
+        return NULL;
+    }
+    floor_target target;
+    target_begin(&target, job->width, job->height);
+    double t0 = now();
+    job->program = build_program(job->vertex_source, job->fragment_source, job->error, sizeof job->error);
+    double t1 = now();
+    if (job->program) {
+        draw_frame(job->program, job->width, job->height, 1.0f);
+        double t2 = now();
+        draw_frame(job->program, job->width, job->height, 1.0f + 1.0f / 60);
+        double t3 = now();
+        job->timing.compile_link = t1 - t0;
+        job->timing.first_draw = t2 - t1;
+        job->timing.next_draw = t3 - t2;
+    }
+    target_end(&target); // the program stays: it is shared
+    glFinish();
+    eglMakeCurrent(job->context.display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    return NULL;
+}
+
+int rb_raw_shared_warmup_probe(const char *vertex_source, const char *fragment_source, int width, int height,
+                               rb_raw_reload_timing *background, rb_raw_reload_timing *render,
+                               char *error, size_t error_size) {
+    rb_egl_context current = {eglGetCurrentDisplay(), eglGetCurrentContext(), RB_EGL_AUTO};
+    if (current.context == EGL_NO_CONTEXT) {
+        snprintf(error, error_size, "no current EGL context");
+        return 0;
+    }
+    warmup_job job;
+    memset(&job, 0, sizeof job);
+    if (!rb_egl_create_shared(&job.context, &current, error, error_size)) return 0;
+    job.vertex_source = vertex_source;
+    job.fragment_source = fragment_source;
+    job.width = width;
+    job.height = height;
+    floor_target target;
+    target_begin(&target, width, height);
+    pthread_t thread;
+    int ok = pthread_create(&thread, NULL, warmup_thread, &job) == 0;
+    if (ok) pthread_join(thread, NULL);
+    eglDestroyContext(job.context.display, job.context.context);
+    if (!ok || !job.program) {
+        snprintf(error, error_size, "%s", ok ? job.error : "cannot start a thread");
+        target_end(&target);
+        return 0;
+    }
+    double t0 = now();
+    draw_frame(job.program, width, height, 1.0f);
+    double t1 = now();
+    draw_frame(job.program, width, height, 1.0f + 1.0f / 60);
+    double t2 = now();
+    glDeleteProgram(job.program);
+    target_end(&target);
+    if (background) *background = job.timing;
+    if (render) {
+        render->compile_link = 0;
+        render->first_draw = t1 - t0;
+        render->next_draw = t2 - t1;
+    }
+    return 1;
 }

@@ -8,6 +8,23 @@ import RasterbarGL
 import RasterbarHost
 import RawGLReference
 
+// Mesa's shader caches (the GLSL cache and llvmpipe's JIT cache, on disk in
+// ~/.cache/mesa_shader_cache) would let the reload benchmark's driver floor
+// find a text the engine compiled a moment before, or the reverse. Off for this
+// process's driver, which reads the variable once, when the EGL display starts;
+// unset again afterwards so child processes (the player in the cold-start
+// benchmark) keep the cache a user has.
+let mesaShaderCacheNote: String = {
+    setenv("MESA_SHADER_CACHE_DISABLE", "true", 1)
+    defer { unsetenv("MESA_SHADER_CACHE_DISABLE") }
+    do {
+        _ = try HeadlessContext()
+        return "off in this process (MESA_SHADER_CACHE_DISABLE=true when its EGL display started)"
+    } catch {
+        return "unknown (no GL: \(error))"
+    }
+}()
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 let demoPath = arguments.first ?? "demo.json"
 let size = PixelSize(width: 1280, height: 720)

@@ -65,7 +65,7 @@ struct Play: ParsableCommand {
     @Flag(help: "Watch files by polling instead of inotify (also: RASTERBAR_WATCH=poll).")
     var poll = false
 
-    @Option(help: "Milliseconds a file must stay quiet after a change before it reloads.")
+    @Option(help: "Milliseconds a file still open for writing must stay quiet before it reloads (a save that closes or renames the file reloads at once).")
     var debounce: Double = 12
 
     func run() throws {

@@ -32,6 +32,24 @@ final class LiveShaderTests: XCTestCase {
         XCTAssertEqual(try live.pixel(), [0, 255, 0])
     }
 
+    func testACompleteShaderSaveShowsWithoutWaitingTheDebounce() throws {
+        // A debounce far longer than any compile: only a save that needs none can meet the deadline.
+        var options = FileWatcher.Options()
+        options.debounce = 2
+        let live = try LiveDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1, 0, 0, 1); }"),
+                                options: options)
+        XCTAssertEqual(try live.pixel(), [255, 0, 0])
+        let saves: [(SaveStyle, String, [UInt8])] = [(.inPlace, "vec4(0, 1, 0, 1)", [0, 255, 0]),
+                                                     (.tempAndRename, "vec4(0, 0, 1, 1)", [0, 0, 255])]
+        for (style, colour, expected) in saves {
+            let saved = Date()
+            try style.save("void mainImage(out vec4 c, in vec2 f) { c = \(colour); }", to: live.harness.path("Shaders/s.frag"))
+            XCTAssertEqual(live.harness.syncUntilChange(timeout: 1).map(\.description), ["program:Shaders/s.frag"], "\(style)")
+            XCTAssertEqual(try live.pixel(), expected, "\(style)")
+            XCTAssertLessThan(Date().timeIntervalSince(saved), 1, "the new frame came well before the 2 s debounce (\(style))")
+        }
+    }
+
     func testIncludeChainsAndDiamondsReloadEachProgramOnce() throws {
         // a.frag -> lib/mid.glsl -> lib/base.glsl ; b.frag -> lib/base.glsl and lib/mid.glsl (a diamond)
         var files = twoScenes(

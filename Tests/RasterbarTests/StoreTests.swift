@@ -1,5 +1,7 @@
 // The store with a real inotify watcher on real files: every way editors save,
 // dependency chains and diamonds, errors keeping the last good value.
+import Foundation
+import Synchronization
 import XCTest
 @testable import RasterbarCore
 
@@ -141,6 +143,104 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(res.value.text, "edit 50")
         XCTAssertNil(res.error)
         XCTAssertEqual(h.syncQuietly(), [])
+    }
+
+    // MARK: Complete saves need no debounce
+
+    /// A watcher whose debounce is far longer than any reload may take here.
+    static func slowDebounce(_ seconds: Double) -> FileWatcher.Options {
+        var options = FileWatcher.Options()
+        options.debounce = seconds
+        return options
+    }
+
+    func testACompleteSaveReloadsWithoutWaitingTheDebounce() throws {
+        // Every one of these ends with the writer closing the file (IN_CLOSE_WRITE)
+        // or renaming a finished file over it (IN_MOVED_TO): nothing to wait for.
+        for style in SaveStyle.allCases {
+            let h = try StoreHarness(self, files: ["notes.txt": "one"], options: Self.slowDebounce(2))
+            let res = try h.store.get(try .file("notes.txt"), as: TextResource.self)
+            let saved = Date()
+            try style.save("two, saved \(style)", to: h.path("notes.txt"))
+            XCTAssertEqual(h.syncUntilChange(timeout: 1).map(\.description), ["notes.txt"], "\(style)")
+            XCTAssertLessThan(Date().timeIntervalSince(saved), 1, "reloaded well before the 2 s debounce (\(style))")
+            XCTAssertEqual(res.value.text, "two, saved \(style)")
+            XCTAssertEqual(h.syncQuietly(for: 0.1), [], "\(style)")
+        }
+    }
+
+    func testAWriteStillOpenWaitsForTheDebounce() throws {
+        let h = try StoreHarness(self, files: ["notes.txt": "one"], options: Self.slowDebounce(0.6))
+        let res = try h.store.get(try .file("notes.txt"), as: TextResource.self)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: h.path("notes.txt")))
+        let started = Date()
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Array("two, still open".utf8))
+        // No close: the writer may not be done, so nothing is read before the quiet time.
+        XCTAssertEqual(h.syncQuietly(for: 0.4), [])
+        XCTAssertEqual(res.value.text, "one")
+        XCTAssertEqual(h.syncUntilChange(timeout: 3).map(\.description), ["notes.txt"])
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.55, "read only after the debounce")
+        XCTAssertEqual(res.value.text, "two, still open")
+        // Closing it later changes nothing: the same content reloads nothing.
+        try handle.close()
+        XCTAssertEqual(h.syncQuietly(for: 0.2), [])
+        XCTAssertEqual(res.generation, 2)
+    }
+
+    func testTheBenchmarksOtherSaveStylesReloadExactlyOnce() throws {
+        for (name, save) in Self.moreSaveStyles {
+            let h = try StoreHarness(self, files: ["notes.txt": "one"])
+            let res = try h.store.get(try .file("notes.txt"), as: TextResource.self)
+            try save("two, saved by \(name)", h.path("notes.txt"))
+            XCTAssertEqual(h.syncUntilChange().map(\.description), ["notes.txt"], name)
+            XCTAssertEqual(res.value.text, "two, saved by \(name)", name)
+            XCTAssertEqual(h.syncQuietly(), [], "one save, one reload (\(name))")
+        }
+    }
+
+    /// Truncate then two writes on one descriptor; a write through a descriptor
+    /// held open for 30 ms (longer than the default debounce) before it closes.
+    static let moreSaveStyles: [(String, (String, String) throws -> Void)] = [
+        ("truncate, then two writes", { text, path in
+            let fd = open(path, O_WRONLY | O_TRUNC)
+            guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            let bytes = Array(text.utf8), half = bytes.count / 2
+            _ = bytes[..<half].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            _ = bytes[half...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }),
+        ("a descriptor kept open 30 ms", { text, path in
+            let fd = open(path, O_WRONLY | O_TRUNC)
+            guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            usleep(30_000)
+            close(fd)
+        }),
+    ]
+
+    func testWaitForChangeWakesWhenASaveIsReadAndOtherwiseTimesOut() throws {
+        let h = try StoreHarness(self, files: ["notes.txt": "one"], options: Self.slowDebounce(2))
+        let res = try h.store.get(try .file("notes.txt"), as: TextResource.self)
+        var started = Date()
+        XCTAssertFalse(h.watcher.waitForChange(timeout: 0.15), "nothing changed")
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.14)
+
+        final class Counter: Sendable { let value = Atomic<Int>(0) }
+        let hookCalls = Counter()
+        h.watcher.whenChanged { hookCalls.value.add(1, ordering: .relaxed) }
+        let path = h.path("notes.txt")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { try? SaveStyle.tempAndRename.save("two", to: path) }
+        started = Date()
+        XCTAssertTrue(h.watcher.waitForChange(timeout: 5))
+        let woke = Date().timeIntervalSince(started)
+        XCTAssertGreaterThanOrEqual(woke, 0.09, "woke for the save, not before")
+        XCTAssertLessThan(woke, 1, "woke as soon as the save was read, not after the 2 s debounce")
+        XCTAssertTrue(h.watcher.waitForChange(timeout: 0), "still ready until taken")
+        XCTAssertEqual(h.store.sync().map(\.description), ["notes.txt"])
+        XCTAssertEqual(res.value.text, "two")
+        XCTAssertFalse(h.watcher.waitForChange(timeout: 0.05), "taken by sync")
+        XCTAssertEqual(hookCalls.value.load(ordering: .relaxed), 1)
     }
 
     func testKeysThatEscapeTheRootAreRefused() {

@@ -33,6 +33,12 @@ typedef struct rb_egl_context {
 /// a one-line reason into `error`.
 int rb_egl_create(rb_egl_context *out, rb_egl_platform platform, char *error, size_t error_size);
 
+/// Creates a second context on `share`'s display that shares its objects
+/// (programs, textures, buffers; not framebuffers or vertex arrays), for use on
+/// another thread. It is not made current: call rb_egl_make_current on the
+/// thread that uses it. Returns 1 on success; on failure 0 and a reason.
+int rb_egl_create_shared(rb_egl_context *out, const rb_egl_context *share, char *error, size_t error_size);
+
 /// Makes the context current on the calling thread again. Returns 1 on success.
 int rb_egl_make_current(const rb_egl_context *ctx);
 

@@ -5,11 +5,20 @@
 //   editor saves is seen: write in place, temp file renamed over, delete and
 //   recreate. A file whose folder does not exist yet is watched through its
 //   nearest existing ancestor until the folder appears.
-// - Bursts coalesce: a path is read only after `debounce` seconds without
-//   events, and reported only if its content hash changed.
+// - A complete save is read at once: IN_CLOSE_WRITE (the writer closed the
+//   file) or IN_MOVED_TO (a finished file renamed over it) needs no waiting.
+//   Events that say a writer may still have the file open (IN_MODIFY,
+//   IN_CREATE, a deletion that a recreate may follow) wait for `debounce`
+//   seconds without events. Either way a path is reported only if its content
+//   hash changed, and a read that an event overtook is read again, so a burst
+//   of saves ends on the last content with one report per distinct content.
+//   A complete save that reads as empty or missing waits for the debounce
+//   too: that is usually the next save truncating or recreating the file.
 // - Polling (stat: size, mtime, inode; then the hash) is the fallback for file
 //   systems without inotify, and for folders beyond the inotify watch limit.
-// It reports; it never loads. The store decides what reloads.
+// It reports; it never loads. The store decides what reloads. A render loop
+// can sleep in `waitForChange(timeout:)` instead of sleeping to its next frame
+// slot: it then wakes the moment a change is ready to be taken by `sync()`.
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -33,7 +42,9 @@ public final class FileWatcher: @unchecked Sendable {
 
     /// Tuning; the defaults suit live coding.
     public struct Options: Sendable {
-        /// Quiet time after the last event before a file is read (coalesces bursts).
+        /// Quiet time after the last event before a file that may still be open
+        /// for writing is read (coalesces bursts). A complete save (closed after
+        /// writing, or renamed over) is read at once.
         public var debounce: Double = 0.012
         /// How often polled files are checked.
         public var pollInterval: Double = 0.1
@@ -80,6 +91,34 @@ public final class FileWatcher: @unchecked Sendable {
         engine.takeChanges()
     }
 
+    /// Sleeps until changes are ready to be taken (by `takeChanges`, i.e. the
+    /// store's `sync()`), or for `timeout` seconds. Returns true when changes are
+    /// ready, at once if some already are; false on timeout. Any thread.
+    ///
+    /// For the render loop: where it would sleep until its next frame slot,
+    /// `waitForChange(timeout: nextFrame - now)` sleeps just as long when
+    /// nothing changes, and wakes the moment a save has been read, so the reload
+    /// starts then instead of at the next slot:
+    ///
+    ///     let reloaded = store.sync()            // start of each frame
+    ///     draw()
+    ///     _ = watcher.waitForChange(timeout: nextFrame - monotonicSeconds())
+    ///
+    /// A loop that blocks elsewhere (`glfwWaitEventsTimeout`, a vsynced swap)
+    /// uses `whenChanged` instead.
+    @discardableResult
+    public func waitForChange(timeout: Double) -> Bool {
+        engine.waitForChange(timeout: timeout)
+    }
+
+    /// Calls `body` on the watcher's thread each time changes become ready to
+    /// take (e.g. `glfwPostEmptyEvent` to wake a loop in `glfwWaitEventsTimeout`).
+    /// Keep it short and never call back into the watcher or the store from it.
+    /// Replaces the previous one; nil removes it.
+    public func whenChanged(_ body: (@Sendable () -> Void)?) {
+        engine.onChange.withLock { $0 = body }
+    }
+
     /// Things to tell the person (the polling fallback), each once.
     public func takeWarnings() -> [String] {
         engine.takeWarnings()
@@ -92,11 +131,14 @@ public final class FileWatcher: @unchecked Sendable {
 /// The watcher's state and its thread's loop.
 final class WatchEngine: @unchecked Sendable {
     struct Known { var hash: UInt64? }
+    /// A path to read: when, and which event asked (a newer event makes a read in flight stale).
+    struct Pending { var due: Double; var serial: UInt64; var complete = false }
     struct StatSignature: Equatable { var exists: Bool; var size: Int; var mtime: Int; var inode: UInt }
 
     struct State {
         var wanted: [String: Known] = [:]
-        var pending: [String: Double] = [:]
+        var pending: [String: Pending] = [:]
+        var serial: UInt64 = 0
         var ready: [String: FileSnapshot] = [:]
         var warnings: [String] = []
         var watchOfDir: [String: Int32] = [:]
@@ -112,6 +154,9 @@ final class WatchEngine: @unchecked Sendable {
     let options: Options
     let state = Mutex(State())
     let hasReady = Atomic<Bool>(false)
+    /// Wakes `waitForChange` sleepers when `hasReady` turns true.
+    let changed = ChangeSignal()
+    let onChange = Mutex<(@Sendable () -> Void)?>(nil)
     let inotifyFD: Int32
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -183,6 +228,18 @@ final class WatchEngine: @unchecked Sendable {
             if s.wanted[path] != nil { s.wanted[path] = Known(hash: snapshot.hash) }
             hasReady.store(true, ordering: .releasing)
         }
+        notifyChange()
+    }
+
+    /// Tells sleepers and the hook that changes are ready (outside the state lock).
+    func notifyChange() {
+        changed.broadcast()
+        if let hook = onChange.withLock({ $0 }) { hook() }
+    }
+
+    func waitForChange(timeout: Double) -> Bool {
+        if hasReady.load(ordering: .acquiring) { return true }
+        return changed.wait(timeout: timeout) { hasReady.load(ordering: .acquiring) }
     }
 
     func takeChanges() -> [String: FileSnapshot] {
@@ -253,9 +310,34 @@ final class WatchEngine: @unchecked Sendable {
 
     /// Marks every watched file at or under `dir` as possibly changed.
     func markUnder(_ dir: String, _ s: inout State) {
-        let now = monotonicSeconds()
         let prefix = dir.isEmpty ? "" : dir + "/"
-        for path in s.wanted.keys where path.hasPrefix(prefix) { s.pending[path] = now }
+        for path in s.wanted.keys where path.hasPrefix(prefix) { mark(path, .mayBeOpen, &s) }
+    }
+
+    /// What an event says about the file's content.
+    enum Completeness {
+        /// Closed after writing, or renamed over: read it now.
+        case complete
+        /// A writer may still have it open, or it is gone and may come back: wait for quiet.
+        case mayBeOpen
+        /// Only its metadata changed: read it (after the quiet time) unless a read is due anyway.
+        case attributes
+    }
+
+    /// Schedules a read of `path`; any read already in flight for it is stale.
+    func mark(_ path: String, _ completeness: Completeness, _ s: inout State) {
+        let now = monotonicSeconds()
+        switch completeness {
+        case .attributes:
+            // A chmod or touch after a save must not hold the save back.
+            if s.pending[path] != nil { return }
+            s.serial &+= 1
+            s.pending[path] = Pending(due: now + options.debounce, serial: s.serial)
+        case .complete, .mayBeOpen:
+            s.serial &+= 1
+            let complete = completeness == .complete
+            s.pending[path] = Pending(due: complete ? now : now + options.debounce, serial: s.serial, complete: complete)
+        }
     }
 
     // MARK: The watcher thread
@@ -267,7 +349,7 @@ final class WatchEngine: @unchecked Sendable {
                 guard s.running else { return -2 }
                 var wait = Double.infinity
                 let now = monotonicSeconds()
-                if let earliest = s.pending.values.min() { wait = min(wait, earliest + options.debounce - now) }
+                if let earliest = s.pending.values.map(\.due).min() { wait = min(wait, earliest - now) }
                 if !s.polled.isEmpty { wait = min(wait, s.nextPoll - now) }
                 return wait.isInfinite ? -1 : Int32(max(0, (wait * 1000).rounded(.up)))
             }
@@ -281,7 +363,7 @@ final class WatchEngine: @unchecked Sendable {
             }
             if inotifyFD >= 0, fds[1].revents != 0 { readEvents(&buffer) }
             pollStats()
-            settle()
+            settle(&buffer)
         }
         if inotifyFD >= 0 { close(inotifyFD) }
         close(wakeRead)
@@ -329,11 +411,18 @@ final class WatchEngine: @unchecked Sendable {
             // A folder appeared or vanished: files under it may have too, and
             // a watched file may have been replaced by a folder of its name.
             markUnder(path, &s)
-            if s.wanted[path] != nil { s.pending[path] = monotonicSeconds() }
+            if s.wanted[path] != nil { mark(path, .mayBeOpen, &s) }
             for wanted in s.wantedDirs where wanted == path || wanted.hasPrefix(path + "/") { ensureWatch(wanted, &s) }
             return
         }
-        if s.wanted[path] != nil { s.pending[path] = monotonicSeconds() }
+        guard s.wanted[path] != nil else { return }
+        if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
+            mark(path, .complete, &s)
+        } else if mask & UInt32(IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM) != 0 {
+            mark(path, .mayBeOpen, &s)
+        } else {
+            mark(path, .attributes, &s)
+        }
     }
 
     func pollStats() {
@@ -344,23 +433,25 @@ final class WatchEngine: @unchecked Sendable {
             for (path, old) in s.polled {
                 let new = signature(path)
                 if new != old {
+                    // Polling cannot tell a finished save from one in progress.
                     s.polled[path] = new
-                    s.pending[path] = now
+                    mark(path, .mayBeOpen, &s)
                 }
             }
         }
     }
 
-    /// Reads files whose events have gone quiet; reports those whose content changed.
-    func settle() {
-        let due: [String] = state.withLock { s in
+    /// Reads files that are due (saved completely, or quiet for the debounce);
+    /// reports those whose content changed.
+    func settle(_ buffer: inout [UInt8]) {
+        let due: [String: UInt64] = state.withLock { s in
             let now = monotonicSeconds()
-            return s.pending.filter { now - $0.value >= options.debounce }.map(\.key)
+            return s.pending.filter { $0.value.due <= now }.mapValues(\.serial)
         }
         guard !due.isEmpty else { return }
         // Read outside the lock: the GL thread may be calling watch or takeChanges.
         var snapshots: [String: FileSnapshot] = [:]
-        for path in due {
+        for path in due.keys {
             do {
                 snapshots[path] = FileSnapshot(bytes: try FileIO.read(absolute(path)))
             } catch let e as RasterbarError where e.kind == .fileNotFound {
@@ -371,12 +462,24 @@ final class WatchEngine: @unchecked Sendable {
                 snapshots[path] = FileSnapshot(bytes: nil)
             }
         }
-        state.withLock { s in
+        // Events queued while reading (the next save truncating the file, say)
+        // must be seen before deciding that what was read is the file's content.
+        if inotifyFD >= 0 { readEvents(&buffer) }
+        let any: Bool = state.withLock { s in
             var any = false
-            for path in due {
-                guard let since = s.pending[path], monotonicSeconds() - since >= options.debounce else { continue } // new event meanwhile
+            for (path, serial) in due {
+                // An event that arrived during the read makes it stale: read again when that one is due.
+                guard let pending = s.pending[path], pending.serial == serial else { continue }
                 s.pending[path] = nil
                 guard let snapshot = snapshots[path], let known = s.wanted[path] else { continue }
+                if pending.complete, snapshot.readError == nil, snapshot.bytes?.isEmpty ?? true {
+                    // Empty or gone just after a complete save: most likely the next
+                    // save has begun (truncated it, or deleted it to recreate it)
+                    // and its event is not queued yet; on ext4 a truncate's event
+                    // can follow the emptied file by milliseconds. Wait for quiet.
+                    mark(path, .mayBeOpen, &s)
+                    continue
+                }
                 if snapshot.hash != known.hash || snapshot.readError != nil {
                     s.wanted[path] = Known(hash: snapshot.hash)
                     s.ready[path] = snapshot
@@ -384,6 +487,58 @@ final class WatchEngine: @unchecked Sendable {
                 }
             }
             if any { hasReady.store(true, ordering: .releasing) }
+            return any
         }
+        if any { notifyChange() }
+    }
+}
+
+/// A condition variable on the monotonic clock: `waitForChange` sleeps on it.
+final class ChangeSignal: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Wakes every waiter (they re-check their condition).
+    func broadcast() {
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Waits until `ready()` is true or `timeout` seconds pass; returns `ready()`.
+    /// Whoever makes it true must call `broadcast()` afterwards.
+    func wait(timeout: Double, until ready: () -> Bool) -> Bool {
+        guard timeout > 0 else { return ready() }
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        let whole = timeout.rounded(.down)
+        deadline.tv_sec += Int(min(whole, 86_400 * 365))
+        deadline.tv_nsec += Int((timeout - whole) * 1e9)
+        if deadline.tv_nsec >= 1_000_000_000 {
+            deadline.tv_sec += 1
+            deadline.tv_nsec -= 1_000_000_000
+        }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !ready() {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return ready() }
+        }
+        return true
     }
 }

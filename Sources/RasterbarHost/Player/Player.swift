@@ -199,10 +199,17 @@ public final class Player {
         text.draw(Array(errorLines), x: 8, y: Float(size.height) - height - 8, size: size, background: SIMD4(0.45, 0, 0, 0.85))
     }
 
-    /// A window waits for vsync in `swap`; headless sleeps to the next frame's time.
+    /// A window waits for vsync in `swap`. Headless sleeps to the next frame's
+    /// time, but wakes as soon as a saved file has been read, so a reload starts
+    /// then rather than at the next frame slot.
     func pace() {
         guard window == nil else { return }
-        sleepUntil(monotonic: startedClock + Double(frames) / engine.demo.meta.fps)
+        let next = startedClock + Double(frames) / engine.demo.meta.fps
+        if let watcher = engine.watcher {
+            watcher.waitForChange(timeout: next - monotonicSeconds())
+        } else {
+            sleepUntil(monotonic: next)
+        }
     }
 
     // MARK: Reporting

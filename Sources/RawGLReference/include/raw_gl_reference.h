@@ -23,4 +23,38 @@ double rb_raw_reference_run(const char *fragment_source, int width, int height, 
                             double first_time, double time_step,
                             const rb_raw_uniform *uniforms, int uniform_count,
                             uint8_t *pixels, char *error, size_t error_size);
+
+/// Reads one RGBA8 pixel of `framebuffer` (the current context's), bottom-up
+/// coordinates. For checking which edit a frame shows.
+void rb_raw_read_pixel(unsigned framebuffer, int x, int y, uint8_t rgba[4]);
+
+/// Where the time of a shader reload goes in the driver itself.
+typedef struct rb_raw_reload_timing {
+    double compile_link; ///< compiling both stages and linking, with the status checks
+    double first_draw;   ///< the first draw with the program, to glFinish (llvmpipe JITs here)
+    double next_draw;    ///< a second draw of the same frame: the frame's own cost
+} rb_raw_reload_timing;
+
+/// The driver's floor for a shader reload: compiles `vertex_source` and
+/// `fragment_source` (complete GLSL), links them, and draws the first
+/// width x height frame into an RGBA8 framebuffer, to glFinish; nothing else.
+/// Setting up and clearing the framebuffer happen before the clock starts.
+/// Uses the current context and leaves framebuffer 0, program 0 and vertex
+/// array 0 bound. Returns the seconds of compile + link + first draw (and the
+/// parts in `timing`), or a negative value with `error` filled.
+double rb_raw_reload_floor(const char *vertex_source, const char *fragment_source, int width, int height,
+                           rb_raw_reload_timing *timing, char *error, size_t error_size);
+
+/// Whether warming a program up on a second context moves the driver's work
+/// off the render thread: a background thread with a context sharing objects
+/// with the current one compiles, links and draws the program once (same
+/// framebuffer format, size and state); then the calling thread draws with it
+/// in its own context. `background` gets the worker's times (its first draw
+/// is the warm-up), `render` the calling thread's: `render->first_draw` close
+/// to `render->next_draw` means the warm-up helped, close to a cold first
+/// draw means the driver compiles again per context. Returns 1, or 0 with
+/// `error` filled.
+int rb_raw_shared_warmup_probe(const char *vertex_source, const char *fragment_source, int width, int height,
+                               rb_raw_reload_timing *background, rb_raw_reload_timing *render,
+                               char *error, size_t error_size);
 #endif
