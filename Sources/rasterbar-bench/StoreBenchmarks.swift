@@ -366,8 +366,8 @@ func benchmarkShaderReload() throws {
         let e50 = percentile(f.latency, 0.5), e95 = percentile(f.latency, 0.95)
         let met = e50 <= floor50 + 16 && e95 <= floor95 + 30
         print("")
-        print(wake ? "  loop sleeping in FileWatcher.waitForChange until its next frame slot (woken by a save)"
-                   : "  loop sleeping blind until its next frame slot (the player today)")
+        print(wake ? "  loop sleeping in FileWatcher.waitForChange until its next frame slot (woken by a save), as the headless player does"
+                   : "  loop sleeping blind until its next frame slot, as a window waiting for vsync does")
         print("    engine        p50 \(p(f.latency, 0.5)) ms  p95 \(p(f.latency, 0.95)) ms  max \(fmt(f.latency.max() ?? 0, 1)) ms  (\(f.latency.count) saves)")
         print("    driver floor  p50 \(fmt(floor50, 1)) ms  p95 \(fmt(floor95, 1)) ms  (raw C, same texts, same context: compile+link p50 \(p(f.floorCompile, 0.5)), first draw p50 \(p(f.floorFirstDraw, 0.5)), a second draw p50 \(p(f.floorNextDraw, 0.5)) ms)")
         print("    target p50 <= floor + 16 ms, p95 <= floor p95 + 30 ms: engine is floor +\(fmt(e50 - floor50, 1)) ms at p50, floor p95 +\(fmt(e95 - floor95, 1)) ms at p95 -> \(met ? "met" : "missed")")
