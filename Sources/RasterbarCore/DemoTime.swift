@@ -32,6 +32,8 @@ extension Demo {
             guard seconds.isFinite, abs(seconds) <= Self.longestTime else { throw RasterbarError(.invalidArgument, "\(what) \(text) is not a time", hint: Self.timeSyntax) }
             return seconds
         }
+        // A scene's own name wins, even one that looks like a time.
+        if let scene = scenes.first(where: { $0.name == trimmed }) { return scene.start }
         if trimmed.contains(":") {
             guard let (bar, beat) = Meta.beats(parsing: trimmed) else {
                 throw RasterbarError(.invalidArgument, "\(what) '\(text)' is neither seconds, bar:beat nor a scene name", hint: Self.timeSyntax)
@@ -42,7 +44,6 @@ extension Demo {
             }
             return seconds
         }
-        if let scene = scenes.first(where: { $0.name == trimmed }) { return scene.start }
         let names = scenes.map(\.name)
         throw RasterbarError(.invalidArgument, "\(what) '\(text)' is neither a time nor a scene of this demo",
                              hint: closest(trimmed, in: names).map { "did you mean '\($0)'?" }
@@ -50,6 +51,14 @@ extension Demo {
     }
 
     static let timeSyntax = "write seconds (12.5), bar:beat (8:0) or a scene name"
+
+    /// Checks that `time` lies inside the demo; `what` names it in the message.
+    public func checkInside(_ time: Double, what: String) throws {
+        guard time.isFinite, time >= 0, time <= meta.duration else {
+            throw RasterbarError(.timeOutOfRange, "\(what) \(time) is outside the demo",
+                                 hint: "choose a time from 0 to \(meta.duration) seconds")
+        }
+    }
 }
 
 extension Demo {
@@ -57,6 +66,11 @@ extension Demo {
     /// `{"type": ..., "keys": ...}`), checked by the same rules against this
     /// demo's meta. `file` and `path` name it in messages.
     public func readTrack(named name: String, _ value: JSONValue, file: String, path: String) throws -> Track {
-        try DemoReader(file: file).track(named: name, value, path, meta)
+        let reader = DemoReader(file: file)
+        if let scene = scenes.first(where: { $0.params[name] != nil }) {
+            throw reader.fail(value, path, "'\(name)' is a param of scene \(scene.name) (\(scene.origin))",
+                              hint: "a uniform can have one value: name the track otherwise, or rename the param in demo.json")
+        }
+        return try reader.track(named: name, value, path, meta)
     }
 }

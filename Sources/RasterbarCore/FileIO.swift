@@ -49,6 +49,24 @@ public enum FileIO {
 
     /// Writes `bytes` to `path` through a temporary file and a rename.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        try writeAtomically(bytes, to: path, mode: 0o644)
+    }
+
+    /// Replaces the file at `path`, which exists, keeping what the user set up:
+    /// its permissions, and a symbolic link stays a link (the file it points
+    /// to is replaced). For files people edit, like demo.json.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, keepingModeOf original: String) throws {
+        var target = path
+        if let resolved = realpath(original, nil) {
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        var info = stat()
+        let mode = stat(target, &info) == 0 ? mode_t(info.st_mode & 0o7777) : 0o644
+        try writeAtomically(bytes, to: target, mode: mode)
+    }
+
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -56,7 +74,7 @@ public enum FileIO {
             throw RasterbarError(.outputNotWritable, "output path names a folder, not a file", at: path)
         }
         let temp = "\(dir.isEmpty ? "" : dir)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw RasterbarError(.outputNotWritable, "cannot write: \(errorText(errno))", at: path,
                                  hint: "check that the folder '\(dir)' exists and is writable")
@@ -74,6 +92,8 @@ public enum FileIO {
                 offset += n
             }
         }
+        // open() applies the umask; the mode asked for is the one wanted.
+        if failure == 0 && fchmod(fd, mode) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temp, path) != 0 { failure = errno }
         if failure != 0 {

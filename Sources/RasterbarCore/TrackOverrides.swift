@@ -5,10 +5,8 @@
 
 /// Edited tracks over a demo's own.
 public struct TrackOverrides: Sendable, Equatable {
-    /// Each edited track, whole, by name.
+    /// Each edited track, whole, by name. A track with no keys is deleted.
     public private(set) var edited: [String: Track] = [:]
-    /// Bumped on every change, so readers can cache what they merge.
-    public private(set) var version = 0
 
     public init() {}
 
@@ -17,7 +15,6 @@ public struct TrackOverrides: Sendable, Equatable {
     /// Replaces (or adds) a whole track.
     public mutating func set(_ track: Track) {
         edited[track.name] = track
-        version += 1
     }
 
     /// Sets one key of track `name` (replacing a key at the same time), starting
@@ -32,7 +29,8 @@ public struct TrackOverrides: Sendable, Equatable {
         set(track)
     }
 
-    /// Deletes the key of track `name` at `time`, if there is one.
+    /// Deletes the key of track `name` at `time`, if there is one. Deleting
+    /// the last key deletes the track (saving removes it from demo.json).
     public mutating func deleteKey(track name: String, at time: Double, over demo: Demo) {
         guard var track = edited[name] ?? demo.track(named: name),
               let i = track.keys.firstIndex(where: { abs($0.time - time) < 1e-9 }) else { return }
@@ -43,16 +41,12 @@ public struct TrackOverrides: Sendable, Equatable {
     /// Drops the edits of track `name`; returns whether there were any.
     @discardableResult
     public mutating func clear(_ name: String) -> Bool {
-        guard edited.removeValue(forKey: name) != nil else { return false }
-        version += 1
-        return true
+        edited.removeValue(forKey: name) != nil
     }
 
     /// Drops every edit.
     public mutating func clearAll() {
-        guard !edited.isEmpty else { return }
         edited.removeAll()
-        version += 1
     }
 
     /// The demo's tracks with the edited ones in their place (and new ones

@@ -2,20 +2,23 @@
 // edited tracks' values change; every other byte of the file (key order,
 // spacing, the other tracks, musical times) stays as the user wrote it. A new
 // track is added at the end of "tracks", and "tracks" at the end of the file's
-// object when there is none. The result is read back before it is returned,
+// object when there is none; a track with no keys left is removed. The result is read back before it is returned,
 // so a writer bug can never leave a demo.json that does not load.
 
 /// Splices tracks into demo.json text.
 public enum TrackWriter {
-    /// `bytes` (demo.json) with `tracks` written in; `file` names it in messages.
+    /// `bytes` (demo.json) with `tracks` written in (those with no keys taken
+    /// out); `file` names it in messages.
     public static func write(_ tracks: [Track], into bytes: [UInt8], file: String) throws -> [UInt8] {
+        let removed = Set(tracks.filter { $0.keys.isEmpty }.map(\.name))
+        let tracks = tracks.filter { !$0.keys.isEmpty }
         let demo = try Demo.parse(bytes, file: file)
         let root = try parseJSON(bytes)
         guard case let .object(members) = root.kind else { throw RasterbarError(.invalidDemo, "demo.json is not an object", at: file) }
         let indent = indentUnit(bytes)
         var edits: [(range: Range<Int>, text: String)] = []
         if let tracksValue = root["tracks"], case let .object(existing) = tracksValue.kind {
-            let firstKey = existing.isEmpty ? nil : skipWhitespace(bytes, from: tracksValue.start + 1)
+            let firstKey = existing.isEmpty ? nil : keyStart(of: 0, existing, in: tracksValue, bytes)
             let memberIndent = firstKey.flatMap { lineIndent(bytes, at: $0) } ?? indent + indent
             var added: [String] = []
             for track in tracks {
@@ -26,16 +29,22 @@ public enum TrackWriter {
                     added.append("\(JSONLine.quote(track.name)): \(encode(track, demo.meta))")
                 }
             }
-            if !added.isEmpty {
-                // Before the closing brace, after the last member (or the opening brace).
-                let closing = tracksValue.end - 1
-                let after = existing.last?.value.end ?? tracksValue.start + 1
-                let outer = String(memberIndent.dropLast(min(indent.count, memberIndent.count)))
-                let text = (existing.isEmpty ? "" : ",") + added.map { "\n" + memberIndent + $0 }.joined(separator: ",") + "\n" + outer
-                edits.append((after..<closing, text))
+            let outer = String(memberIndent.dropLast(min(indent.count, memberIndent.count)))
+            let addedText = added.map { "\n" + memberIndent + $0 }.joined(separator: ",") + "\n" + outer
+            if !added.isEmpty, existing.allSatisfy({ removed.contains($0.key) }) {
+                // Nothing of the old "tracks" stays: the new ones are all it holds.
+                edits.append((tracksValue.start + 1..<tracksValue.end - 1, addedText))
+            } else {
+                edits += removals(of: removed, from: existing, in: tracksValue, bytes)
+                // New members before the closing brace, after the last member.
+                if !added.isEmpty, let last = existing.last {
+                    edits.append((last.value.end..<tracksValue.end - 1, "," + addedText))
+                }
             }
         } else if root["tracks"] != nil {
             throw RasterbarError(.invalidDemo, "tracks is not an object", at: file)
+        } else if tracks.isEmpty {
+            return bytes // nothing to add, nothing to remove
         } else {
             let body = tracks.map { "\(indent)\(indent)\(JSONLine.quote($0.name)): \(encode($0, demo.meta))" }.joined(separator: ",\n")
             let after = members.last?.value.end ?? root.start + 1
@@ -47,11 +56,43 @@ public enum TrackWriter {
         }
         // Read back: the file must load and hold exactly these tracks.
         let check = try Demo.parse(out, file: file)
-        for track in tracks where check.track(named: track.name).map({ !same($0, track) }) ?? true {
-            throw RasterbarError(.invalidDemo, "track \(track.name) did not read back as written", at: file,
+        let wrong = tracks.filter { track in check.track(named: track.name).map { !same($0, track) } ?? true }.map(\.name)
+            + removed.filter { check.track(named: $0) != nil }
+        if let name = wrong.first {
+            throw RasterbarError(.invalidDemo, "track \(name) did not read back as written", at: file,
                                  hint: "this is a bug in Rasterbar; demo.json was not changed")
         }
         return out
+    }
+
+    /// The text to cut for removing the members named in `names` from the
+    /// object `object` (its `members`): each run of removed members goes with
+    /// the comma before it, or, at the start, with the comma after it.
+    static func removals(of names: Set<String>, from members: [(key: String, value: JSONValue)], in object: JSONValue,
+                         _ bytes: [UInt8]) -> [(range: Range<Int>, text: String)] {
+        var cuts: [(range: Range<Int>, text: String)] = []
+        var i = 0
+        while i < members.count {
+            guard names.contains(members[i].key) else { i += 1; continue }
+            var last = i
+            while last + 1 < members.count, names.contains(members[last + 1].key) { last += 1 }
+            if i > 0 {
+                cuts.append((members[i - 1].value.end..<members[last].value.end, ""))
+            } else if last + 1 < members.count {
+                cuts.append((keyStart(of: 0, members, in: object, bytes)..<keyStart(of: last + 1, members, in: object, bytes), ""))
+            } else {
+                cuts.append((object.start + 1..<object.end - 1, ""))
+            }
+            i = last + 1
+        }
+        return cuts
+    }
+
+    /// Where member `index`'s name starts: after the brace or the comma before it.
+    static func keyStart(of index: Int, _ members: [(key: String, value: JSONValue)], in object: JSONValue, _ bytes: [UInt8]) -> Int {
+        var i = skipWhitespace(bytes, from: index == 0 ? object.start + 1 : members[index - 1].value.end)
+        if index > 0, i < bytes.count, bytes[i] == UInt8(ascii: ",") { i = skipWhitespace(bytes, from: i + 1) }
+        return i
     }
 
     /// A track as demo.json writes it: `[[time, value, "interpolation"], ...]`

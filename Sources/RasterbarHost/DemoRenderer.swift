@@ -70,15 +70,17 @@ public final class DemoRenderer {
     public var demo: Demo { timeline.value }
 
     /// Live track edits over the timeline's tracks (the control channel, a sync editor).
-    public var trackOverrides = TrackOverrides()
+    public var trackOverrides = TrackOverrides() {
+        didSet { mergedTracks = nil }
+    }
     /// The merged tracks, kept until the timeline or the edits change.
-    var mergedTracks: (generation: Int, version: Int, tracks: [Track])?
+    var mergedTracks: (generation: Int, tracks: [Track])?
 
     /// The timeline's tracks with the live edits in their place.
     public var tracks: [Track] {
-        if let m = mergedTracks, m.generation == timeline.generation, m.version == trackOverrides.version { return m.tracks }
+        if let m = mergedTracks, m.generation == timeline.generation { return m.tracks }
         let merged = trackOverrides.tracks(over: demo)
-        mergedTracks = (timeline.generation, trackOverrides.version, merged)
+        mergedTracks = (timeline.generation, merged)
         return merged
     }
     public var target: RenderTarget { renderer.target }
@@ -138,6 +140,9 @@ public final class DemoRenderer {
     /// The first error among what the frame at `time` uses, if any.
     public func error(at time: Double) throws -> RasterbarError? {
         if let e = timeline.error { return e }
+        let active = demo.activeScenes(at: time)
+        let mixes = active.count > 1 || active.contains { demo.transition(at: time, layer: demo.scenes[$0].layer) != nil }
+        if mixes, compositor == nil, let e = compositorFailure { return e }
         for index in scenesDrawn(at: time) {
             let scene = demo.scenes[index]
             if let e = try sourceError(scene) { return e }
@@ -165,10 +170,15 @@ public final class DemoRenderer {
     /// frames show their lowest layer without transitions, rather than nothing.
     lazy var compositor: Compositor? = {
         do { return try Compositor() } catch {
-            store.onEvent(.warning(message: "transitions and layers are off: the compositor did not build: \(error)"))
+            let e = error as? RasterbarError ?? RasterbarError(.graphicsUnavailable, "\(error)")
+            compositorFailure = RasterbarError(.graphicsUnavailable, "transitions and layers are off: the compositor did not build: \(e.message)",
+                                               hint: "a frame with one scene on one layer still draws")
+            store.onEvent(.warning(message: compositorFailure!.description))
             return nil
         }
     }()
+    /// Why there is no compositor, for strict (offline) frames that need one.
+    var compositorFailure: RasterbarError?
 
     func scratchTargets() throws -> [RenderTarget] {
         if scratch.first?.size != renderer.size {

@@ -60,15 +60,26 @@ public final class Engine {
     public private(set) var clock: TimeSource
     /// Demo time, pause and looping: the player's rules.
     public private(set) var playback: Playback
-    /// Receives every load, reload, error and warning, as it happens.
-    public var onEvent: (StoreEvent) -> Void
+    /// Receives every load, reload, error and warning, on the GL thread, as it happens.
+    public var onEvent: (StoreEvent) -> Void {
+        get { relay.send }
+        set { relay.send = newValue }
+    }
+    /// The store reports through this, so events of the very first load (the
+    /// timeline, inside init) reach `onEvent` too.
+    let relay: EventRelay
 
     /// Loads `folder`'s demo (the timeline must load: there is nothing to play
-    /// otherwise) and prepares to draw it.
-    public init(folder: DemoFolder, options: Options, onEvent: @escaping (StoreEvent) -> Void = { _ in }) throws {
+    /// otherwise) and prepares to draw it. `onEvent` gets the store's events on
+    /// the GL thread; `urgent` gets, from the watchdog's own thread, what must
+    /// be told while the GL thread is stuck (a script frame that does not
+    /// return): print it at once, from any thread.
+    public init(folder: DemoFolder, options: Options, onEvent: @escaping (StoreEvent) -> Void = { _ in },
+                urgent: @escaping @Sendable (StoreEvent) -> Void = { _ in }) throws {
         self.folder = folder
         self.options = options
-        self.onEvent = onEvent
+        let relay = EventRelay(onEvent)
+        self.relay = relay
         switch options.context {
         case .headless: context = try HeadlessContext(environment: options.environment)
         case let .shared(shared): context = shared
@@ -76,9 +87,7 @@ public final class Engine {
         }
         context?.makeCurrent()
         watcher = options.watch.map { FileWatcher(root: folder.root, options: $0) }
-        // The store reports through the engine, so `onEvent` can change after init.
-        var forward: (StoreEvent) -> Void = { _ in }
-        store = Store(root: folder.root, watcher: watcher) { forward($0) }
+        store = Store(root: folder.root, watcher: watcher) { relay.send($0) }
         let live = options.mode == .live
         let background = options.backgroundCompiles ?? live
         compiler = ScriptCompiler(demoRoot: folder.root, blocking: !background, environment: options.environment)
@@ -90,10 +99,9 @@ public final class Engine {
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         clock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
-        forward = { [unowned self] in self.onEvent($0) }
         if live {
             StderrTap.start()
-            renderer.watchdog = Watchdog(limit: 1.0) { [unowned self] message in self.onEvent(.warning(message: message)) }
+            renderer.watchdog = Watchdog(limit: 1.0) { urgent(.warning(message: $0)) }
         }
     }
 
@@ -132,9 +140,16 @@ public final class Engine {
         apply(.togglePause)
     }
 
+    /// Tells the clock where a command put time. Pausing or playing also
+    /// re-anchors the clock on the playback's time (the last frame's), so
+    /// resuming continues from the frame on screen, not from a moment later.
     func followPlayback(from before: Playback) {
-        if playback.time != before.time { clock.seek(to: playback.time) }
-        if playback.paused != before.paused { clock.setPaused(playback.paused) }
+        if playback.paused != before.paused {
+            clock.setPaused(playback.paused)
+            clock.seek(to: playback.time)
+        } else if playback.time != before.time {
+            clock.seek(to: playback.time)
+        }
     }
 
     /// Moves demo time to what the clock says now; loops and the end are the
@@ -176,11 +191,13 @@ public final class Engine {
     /// names of the tracks written.
     @discardableResult
     public func saveTracks() throws -> [String] {
-        let edited = trackOverrides.edited.values.filter { !$0.keys.isEmpty }.sorted { $0.name < $1.name }
+        let edited = trackOverrides.edited.values.sorted { $0.name < $1.name }
         guard !edited.isEmpty else { return [] }
+        // Saves already read by the watcher apply first, so they are not undone.
+        sync()
         let bytes = try FileIO.read(folder.file)
         let written = try TrackWriter.write(edited, into: bytes, file: folder.demoKey)
-        try FileIO.writeAtomically(written, to: folder.file)
+        try FileIO.writeAtomically(written, to: folder.file, keepingModeOf: folder.file)
         store.adoptOwnWrite(written, at: folder.demoKey)
         trackOverrides.clearAll()
         return edited.map(\.name)
@@ -196,12 +213,7 @@ public final class Engine {
     }
 
     /// Checks that `time` lies inside the demo.
-    public func validate(time: Double) throws {
-        guard time.isFinite, time >= 0, time <= demo.meta.duration else {
-            throw RasterbarError(.timeOutOfRange, "time \(time) is outside the demo",
-                                 hint: "choose a time from 0 to \(demo.meta.duration) seconds")
-        }
-    }
+    public func validate(time: Double) throws { try demo.checkInside(time, what: "time") }
 
     /// Draws the frame at `time` offline, strictly: a frame whose shader,
     /// script or texture failed is an error, never a fallback pattern in a file.
@@ -219,4 +231,10 @@ public final class Engine {
         try drawStrict(at: time)
         return renderer.target.readImage()
     }
+}
+
+/// Where the store's events go: a box the engine can point elsewhere after init.
+final class EventRelay {
+    var send: (StoreEvent) -> Void
+    init(_ send: @escaping (StoreEvent) -> Void) { self.send = send }
 }

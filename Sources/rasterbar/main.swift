@@ -76,10 +76,7 @@ struct Play: ParsableCommand {
             var options = PlayOptions()
             if let start {
                 options.start = try folder.demo.time(parsing: start, what: "--start")
-                guard options.start >= 0, options.start <= folder.demo.meta.duration else {
-                    throw RasterbarError(.timeOutOfRange, "--start \(start) is outside the demo",
-                                         hint: "choose a time from 0 to \(folder.demo.meta.duration) seconds")
-                }
+                try folder.demo.checkInside(options.start, what: "--start \(start) =")
             }
             options.loop = loop
             options.paused = paused

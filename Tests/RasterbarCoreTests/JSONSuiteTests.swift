@@ -9,7 +9,7 @@ import XCTest
 import RasterbarTestSupport
 
 final class JSONSuiteTests: XCTestCase {
-    /// Where the corpus is: shared/ beside the repository (CI clones it there too).
+    /// Where the corpus is: shared/ beside the repository (CI runs in a clone with shared/ beside it).
     static let corpus = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/jsonsuite/test_parsing")
 
     /// Our decision for every implementation-defined file: true accepts.

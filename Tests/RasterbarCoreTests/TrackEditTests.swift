@@ -41,10 +41,8 @@ final class TrackEditTests: XCTestCase {
         XCTAssertEqual(overrides.edited["keep"]?.keys.map(\.value.x), [5, 3, 6], "a key at the same time is replaced")
         overrides.deleteKey(track: "keep", at: 0, over: demo)
         XCTAssertEqual(overrides.edited["keep"]?.keys.map(\.time), [0.5, 1.25])
-        let version = overrides.version
         XCTAssertTrue(overrides.clear("fade"))
         XCTAssertFalse(overrides.clear("fade"))
-        XCTAssertEqual(overrides.version, version + 1)
         XCTAssertEqual(overrides.tracks(over: demo).first { $0.name == "fade" }, demo.track(named: "fade"))
         overrides.clearAll()
         XCTAssertEqual(overrides.tracks(over: demo), demo.tracks)
@@ -100,5 +98,54 @@ final class TrackEditTests: XCTestCase {
         assertRasterbarError(.invalidJSON) {
             try TrackWriter.write([Track(name: "x", components: 1, keys: [key(0, 1)])], into: Array("{\"scenes\": [".utf8), file: "demo.json")
         }
+    }
+}
+
+extension TrackEditTests {
+    func testATrackWithNoKeysLeftIsRemovedWithItsComma() throws {
+        let gone = Track(name: "camera", components: 2, keys: [])
+        var out = String(decoding: try TrackWriter.write([gone], into: Array(text.utf8), file: "demo.json"), as: UTF8.self)
+        XCTAssertEqual(out, text.replacingOccurrences(of: """
+                    "camera": {"type": "vec2", "keys": [[0, [1, 2]]]},
+
+            """, with: ""))
+        XCTAssertNil(try parseDemo(out).track(named: "camera"))
+        // The first, the last, and all of them.
+        let first = Track(name: "fade", components: 1, keys: [])
+        out = String(decoding: try TrackWriter.write([first], into: Array(text.utf8), file: "demo.json"), as: UTF8.self)
+        XCTAssertEqual(try parseDemo(out).tracks.map(\.name), ["camera", "keep"])
+        XCTAssertTrue(out.contains(#""tracks": {"# + "\n        " + #""camera""#), out)
+        let last = Track(name: "keep", components: 1, keys: [])
+        out = String(decoding: try TrackWriter.write([last, Track(name: "glow", components: 1, keys: [key(0, 1)])], into: Array(text.utf8), file: "demo.json"), as: UTF8.self)
+        XCTAssertEqual(try parseDemo(out).tracks.map(\.name), ["camera", "fade", "glow"])
+        let all = ["fade", "camera", "keep"].map { Track(name: $0, components: 1, keys: []) }
+        out = String(decoding: try TrackWriter.write(all, into: Array(text.utf8), file: "demo.json"), as: UTF8.self)
+        XCTAssertEqual(try parseDemo(out).tracks, [])
+        out = String(decoding: try TrackWriter.write(all + [Track(name: "glow", components: 1, keys: [key(0, 1)])], into: Array(text.utf8), file: "demo.json"), as: UTF8.self)
+        XCTAssertEqual(try parseDemo(out).tracks.map(\.name), ["glow"])
+        // Deleting a track demo.json does not have changes nothing.
+        XCTAssertEqual(try TrackWriter.write([Track(name: "nothing", components: 1, keys: [])], into: Array(text.utf8), file: "demo.json"), Array(text.utf8))
+    }
+
+    func testDeletingTheLastKeyDeletesTheTrack() throws {
+        let demo = try parseDemo(text)
+        var overrides = TrackOverrides()
+        overrides.deleteKey(track: "keep", at: 0, over: demo)
+        overrides.deleteKey(track: "keep", at: 1.25, over: demo)
+        XCTAssertEqual(overrides.edited["keep"]?.keys, [])
+        XCTAssertEqual(overrides.tracks(over: demo).map(\.name), ["camera", "fade"])
+    }
+
+    func testAnEditedTrackIsCheckedLikeDemoJSONs() throws {
+        let demo = try parseDemo(#"{"meta": {"bpm": 120}, "scenes": [{"name": "a", "start": 0, "end": 8, "shader": "a.frag", "params": {"gain": 2}}]}"#)
+        func keys(_ json: String) throws -> JSONValue { try parseJSON(Array(json.utf8)) }
+        let track = try demo.readTrack(named: "glow", try keys(#"[["1:0", 1, "smooth"], [3, 0]]"#), file: "control", path: "setTrack.keys")
+        XCTAssertEqual(track.keys.map(\.time), [2, 3])
+        let order = assertRasterbarError(.invalidDemo) { try demo.readTrack(named: "glow", try keys("[[3, 1], [1, 0]]"), file: "control", path: "setTrack.keys") }
+        XCTAssertEqual(order?.message, "setTrack.keys[1].time: 1.0 comes before the key before it (3.0)")
+        let clash = assertRasterbarError(.invalidDemo) { try demo.readTrack(named: "gain", try keys("[[0, 1]]"), file: "control", path: "setTrack.keys") }
+        XCTAssertTrue(clash?.message.contains("'gain' is a param of scene a") == true, clash?.message ?? "")
+        assertRasterbarError(.invalidDemo) { try demo.readTrack(named: "iTime", try keys("[[0, 1]]"), file: "control", path: "setTrack.keys") }
+        assertRasterbarError(.invalidDemo) { try demo.readTrack(named: "glow", try keys(#"[[0, 1, "bouncy"]]"#), file: "control", path: "setTrack.keys") }
     }
 }

@@ -149,6 +149,6 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(play.stdout.contains(#""event":"frame","frame":0,"time":4,"#), play.stdout)
         let late = try runRasterbar(["play", "--headless", "--start", "9:0", d.demoFile])
         XCTAssertEqual(late.status, 1)
-        XCTAssertTrue(late.stderr.contains("--start 9:0 is outside the demo"), late.stderr)
+        XCTAssertTrue(late.stderr.contains("--start 9:0 = 18.0 is outside the demo"), late.stderr)
     }
 }

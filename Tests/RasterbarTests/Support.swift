@@ -115,6 +115,8 @@ final class LiveProcess {
     let process = Process()
     private let lock = NSLock()
     private var lines: [String] = []
+    /// When each line arrived (monotonic seconds).
+    private var arrivals: [Double] = []
     private var partial = ""
 
     /// Writes control commands to the player's stdin.
@@ -136,6 +138,7 @@ final class LiveProcess {
             self.partial += String(decoding: data, as: UTF8.self)
             while let newline = self.partial.firstIndex(of: "\n") {
                 self.lines.append(String(self.partial[..<newline]))
+                self.arrivals.append(monotonicSeconds())
                 self.partial = String(self.partial[self.partial.index(after: newline)...])
             }
             self.lock.unlock()
@@ -155,6 +158,13 @@ final class LiveProcess {
             process.terminate()
             process.waitUntilExit()
         }
+    }
+
+    /// When line `index` arrived, in monotonic seconds.
+    func arrival(of index: Int) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return arrivals[index]
     }
 
     /// Every line so far.

@@ -103,20 +103,9 @@ public final class FileWatcher: @unchecked Sendable {
     ///     let reloaded = store.sync()            // start of each frame
     ///     draw()
     ///     _ = watcher.waitForChange(timeout: nextFrame - monotonicSeconds())
-    ///
-    /// A loop that blocks elsewhere (`glfwWaitEventsTimeout`, a vsynced swap)
-    /// uses `whenChanged` instead.
     @discardableResult
     public func waitForChange(timeout: Double) -> Bool {
         engine.waitForChange(timeout: timeout)
-    }
-
-    /// Calls `body` on the watcher's thread each time changes become ready to
-    /// take (e.g. `glfwPostEmptyEvent` to wake a loop in `glfwWaitEventsTimeout`).
-    /// Keep it short and never call back into the watcher or the store from it.
-    /// Replaces the previous one; nil removes it.
-    public func whenChanged(_ body: (@Sendable () -> Void)?) {
-        engine.onChange.withLock { $0 = body }
     }
 
     /// Things to tell the person (the polling fallback), each once.
@@ -156,7 +145,6 @@ final class WatchEngine: @unchecked Sendable {
     let hasReady = Atomic<Bool>(false)
     /// Wakes `waitForChange` sleepers when `hasReady` turns true.
     let changed = ChangeSignal()
-    let onChange = Mutex<(@Sendable () -> Void)?>(nil)
     let inotifyFD: Int32
     let wakeRead: Int32
     let wakeWrite: Int32
@@ -231,10 +219,9 @@ final class WatchEngine: @unchecked Sendable {
         notifyChange()
     }
 
-    /// Tells sleepers and the hook that changes are ready (outside the state lock).
+    /// Tells sleepers that changes are ready (outside the state lock).
     func notifyChange() {
         changed.broadcast()
-        if let hook = onChange.withLock({ $0 }) { hook() }
     }
 
     func waitForChange(timeout: Double) -> Bool {

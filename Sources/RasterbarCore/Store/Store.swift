@@ -141,9 +141,10 @@ public final class Store {
     /// Loads in progress, innermost last (cycle detection, dependency hand-off).
     var loading: [LoadContext] = []
     var forced: Set<String> = []
-    /// Content hashes of files the engine wrote itself, already applied: the
-    /// watcher's report of the same content is not an edit.
-    var ownWrites: [String: UInt64] = [:]
+    /// Files the engine wrote itself and already applied, with when: the
+    /// watcher's report of the same content (if it read the file before the
+    /// store told it the new hash) is not an edit. Kept a few seconds at most.
+    var ownWrites: [String: (hash: UInt64, at: Double)] = [:]
     var services: [ObjectIdentifier: AnyObject] = [:]
 
     /// Makes `service` available to loaders (e.g. the script compiler).
@@ -241,16 +242,23 @@ public final class Store {
             for warning in watcher.takeWarnings() { onEvent(.warning(message: warning)) }
         }
         var changes = watcher?.takeChanges() ?? [:]
+        if !ownWrites.isEmpty {
+            let now = monotonicSeconds()
+            for (path, own) in ownWrites {
+                if let snapshot = changes[path] {
+                    ownWrites[path] = nil
+                    if snapshot.hash == own.hash { changes[path] = nil }
+                } else if now - own.at > 5 {
+                    ownWrites[path] = nil // the watcher already knew the content: no echo came
+                }
+            }
+        }
+        // Forced reloads (R) read every file again, the engine's own writes too.
         if !forced.isEmpty {
             for path in forced where changes[path] == nil {
                 changes[path] = FileSnapshot(bytes: try? FileIO.read(root + "/" + path))
             }
             forced.removeAll()
-        }
-        for (path, snapshot) in changes {
-            guard let own = ownWrites[path] else { continue }
-            ownWrites[path] = nil
-            if snapshot.hash == own { changes[path] = nil }
         }
         return apply(changes, quiet: false)
     }
@@ -261,7 +269,7 @@ public final class Store {
     /// reported. Returns the keys that reloaded.
     @discardableResult
     public func adoptOwnWrite(_ bytes: [UInt8], at path: String) -> [ResourceKey] {
-        ownWrites[path] = contentHash(bytes)
+        ownWrites[path] = (contentHash(bytes), monotonicSeconds())
         return apply([path: FileSnapshot(bytes: bytes)], quiet: true)
     }
 

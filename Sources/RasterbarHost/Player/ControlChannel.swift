@@ -1,6 +1,9 @@
 // `rasterbar play --control`: one JSON command per line on stdin, read on a
 // thread of its own so a slow or silent sender never holds up a frame. The
 // player takes the lines once per frame and answers through `--events`.
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Lines read from a file descriptor (stdin) in the background.
@@ -8,29 +11,38 @@ final class ControlChannel: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
 
-    /// Starts reading `fd` until it closes. Closing stdin does not stop the player.
+    /// Starts reading `fd` until it ends or fails (closing stdin, or an error
+    /// reading it, only stops the commands; the player plays on).
     init(fd: Int32 = 0) {
         let thread = Thread { [weak self] in
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
             var partial: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let data = handle.availableData
-                if data.isEmpty { return } // end of input
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
                 guard let self else { return }
-                partial += data
-                var lines: [String] = []
-                while let newline = partial.firstIndex(of: 0x0A) {
-                    let line = String(decoding: partial[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    partial.removeSubrange(...newline)
-                    if !line.isEmpty { lines.append(line) }
+                // At the end, a last line without its newline still counts.
+                if n <= 0 {
+                    self.add(partial)
+                    return
                 }
-                self.lock.lock()
-                self.lines += lines
-                self.lock.unlock()
+                partial += buffer[..<n]
+                while let newline = partial.firstIndex(of: 0x0A) {
+                    self.add(Array(partial[..<newline]))
+                    partial.removeSubrange(...newline)
+                }
             }
         }
         thread.name = "rasterbar-control"
         thread.start()
+    }
+
+    private func add(_ bytes: [UInt8]) {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !line.isEmpty else { return }
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
     }
 
     /// The lines that arrived since the last call, in order.

@@ -106,6 +106,7 @@ public final class Player {
             frames += 1
             pace()
         }
+        refuseSnapshots(because: "the player stopped before drawing another frame")
         return PlayResult(frames: frames, endTime: engine.playback.time)
     }
 
@@ -125,7 +126,14 @@ public final class Player {
             engineOptions.context = .current
             text = makeText()
         }
-        engine = try Engine(folder: folder, options: engineOptions) { [unowned self] in pendingEvents.append($0) }
+        // A script stuck in a frame holds this thread: the watchdog's warning is
+        // printed from its own thread, at once.
+        let output = self.output, events = options.events
+        engine = try Engine(folder: folder, options: engineOptions, onEvent: { [unowned self] in pendingEvents.append($0) },
+                            urgent: { event in
+                                if events { output.event(event.jsonLine) }
+                                if let line = event.humanLine { output.human(line) }
+                            })
         try engine.loadAll()
         reportEvents()
         overlayVisible = options.overlay
@@ -170,7 +178,7 @@ public final class Player {
         frameCounter.tick(at: now)
         // The first frame is reported too: tools learn the player is up.
         if !reloaded.isEmpty || frames == 0 { try reportFrame(reloaded: reloaded) }
-        try writeSnapshots()
+        writeSnapshots()
     }
 
     /// Shows the frame: in the window with the overlay and the error panel, or
@@ -230,7 +238,7 @@ public final class Player {
     /// The first frame drawn after a reload: finished, optionally saved, reported.
     func reportFrame(reloaded: [ResourceKey]) throws {
         var fields: [(String, JSONLine.Value)] = [("event", .string("frame")), ("frame", .int(frames)),
-                                                  ("time", .number((engine.playback.time * 1000).rounded() / 1000)),
+                                                  ("time", .number(rounded(engine.playback.time))),
                                                   ("reloaded", .strings(reloaded.map(\.path)))]
         if let path = options.snapshot {
             try engine.target.readImage().writePNG(to: path)

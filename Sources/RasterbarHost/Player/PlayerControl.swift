@@ -22,13 +22,7 @@ extension Player {
                 if case let .string(s)? = value["command"]?.kind { name = s }
                 id = value["id"].map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
             }
-            var fields: [(String, JSONLine.Value)] = [("event", .string("error")), ("error", .string(e.kind.rawValue))]
-            fields.append(("command", name.map { .string($0) } ?? .null))
-            fields.append(("message", .string(e.message)))
-            if let hint = e.hint { fields.append(("hint", .string(hint))) }
-            fields.append(("input", .string(String(line.prefix(200)))))
-            reply(fields, id: id)
-            output.human("control: \(e.message)" + (e.hint.map { " (\($0))" } ?? "") + "; the command was ignored")
+            replyError(e, name: name, id: id, input: line)
         }
     }
 
@@ -52,7 +46,8 @@ extension Player {
             engine.apply(.reloadAll)
             reply([("event", .string("ok")), ("command", .string(request.name))], id: request.id)
         case let .setTrack(name, keys):
-            let track = try demo.readTrack(named: name, keys, file: "control", path: "setTrack.keys")
+            // The object form (with a type) names its own "keys" member in paths.
+            let track = try demo.readTrack(named: name, keys, file: "control", path: keys["keys"] == nil ? "setTrack.keys" : "setTrack")
             engine.trackOverrides.set(track)
             reply([("event", .string("track")), ("command", .string(request.name)), ("name", .string(name)),
                    ("keys", .int(track.keys.count))], id: request.id)
@@ -75,7 +70,7 @@ extension Player {
     }
 
     /// Writes the frame just drawn for every snapshot command waiting for it.
-    func writeSnapshots() throws {
+    func writeSnapshots() {
         guard !pendingSnapshots.isEmpty else { return }
         let image = engine.target.readImage()
         for request in pendingSnapshots {
@@ -84,13 +79,30 @@ extension Player {
                 try image.writePNG(to: path)
                 reply([("event", .string("snapshot")), ("command", .string(request.name)), ("path", .string(path)),
                        ("frame", .int(frames)), ("time", .number(rounded(engine.playback.time)))], id: request.id)
-            } catch let e as RasterbarError {
-                reply([("event", .string("error")), ("error", .string(e.kind.rawValue)), ("command", .string(request.name)),
-                       ("message", .string(e.message))], id: request.id)
-                output.human("control: \(e)")
+            } catch {
+                replyError(error as? RasterbarError ?? RasterbarError(.outputNotWritable, "\(error)", at: path), name: request.name, id: request.id)
             }
         }
         pendingSnapshots.removeAll()
+    }
+
+    /// Answers snapshot commands that will get no frame.
+    func refuseSnapshots(because why: String) {
+        for request in pendingSnapshots {
+            replyError(RasterbarError(.invalidCommand, why, at: "control", hint: "send snapshot while the demo plays"), name: request.name, id: request.id)
+        }
+        pendingSnapshots.removeAll()
+    }
+
+    /// `{"event":"error", ...}` for a command, and the same for people on stderr.
+    func replyError(_ e: RasterbarError, name: String?, id: String?, input: String? = nil) {
+        var fields: [(String, JSONLine.Value)] = [("event", .string("error")), ("error", .string(e.kind.rawValue))]
+        fields.append(("command", name.map { .string($0) } ?? .null))
+        fields.append(("message", .string(e.message)))
+        if let hint = e.hint { fields.append(("hint", .string(hint))) }
+        if let input { fields.append(("input", .string(String(input.prefix(200))))) }
+        reply(fields, id: id)
+        output.human("control: \(e.message)" + (e.hint.map { " (\($0))" } ?? "") + "; the command was ignored")
     }
 
     /// `{"event":"status", ...}`: where the player is.
