@@ -107,6 +107,22 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try live.pixel(at: 5)[0], 102, "a good save after all that loads")
     }
 
+    func testSavingTracksKeepsTheFilesModeAndItsLink() throws {
+        let live = try LiveDemo(self, files: glowDemo.merging(["real/demo.json": glowDemo["demo.json"]!]) { a, _ in a }) { t in
+            // demo.json is a link to a file elsewhere, readable by its owner only.
+            try FileManager.default.removeItem(atPath: t.demoFile)
+            try FileManager.default.createSymbolicLink(atPath: t.demoFile, withDestinationPath: "real/demo.json")
+            chmod(t.path("real/demo.json"), 0o600)
+        }
+        live.engine.trackOverrides.set(Track(name: "glow", components: 1, keys: [.init(time: 0, value: SIMD4(0.6, 0, 0, 0), interpolation: .linear)]))
+        XCTAssertEqual(try live.engine.saveTracks(), ["glow"])
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: live.harness.demo.demoFile)
+        XCTAssertEqual(link, "real/demo.json", "still a link")
+        let attributes = try FileManager.default.attributesOfItem(atPath: live.harness.path("real/demo.json"))
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertTrue(try String(contentsOfFile: live.harness.path("real/demo.json"), encoding: .utf8).contains(#""glow": [[0, 0.6]]"#))
+    }
+
     func testTheOverlayCountsFramesOverTheLastSecond() {
         var counter = FrameCounter()
         counter.tick(at: 100)
