@@ -32,6 +32,29 @@ static const char *egl_error_name(EGLint code) {
 }
 
 // Initialises `dpy` and creates a current core context on it.
+/// The newest OpenGL core context the display gives: 4.5, else 4.3, else 4.1
+/// (the floor the engine needs); sharing objects with `share` if not
+/// EGL_NO_CONTEXT; made current when `make_current` (and dropped if it cannot be).
+static EGLContext create_core_context(EGLDisplay dpy, EGLConfig config, EGLContext share, int make_current) {
+    static const EGLint versions[][2] = {{4, 5}, {4, 3}, {4, 1}};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        const EGLint attribs[] = {
+            EGL_CONTEXT_MAJOR_VERSION, versions[i][0],
+            EGL_CONTEXT_MINOR_VERSION, versions[i][1],
+            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
+            EGL_NONE,
+        };
+        EGLContext ctx = eglCreateContext(dpy, config, share, attribs);
+        if (ctx == EGL_NO_CONTEXT) continue;
+        if (make_current && !eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+            eglDestroyContext(dpy, ctx);
+            continue;
+        }
+        return ctx;
+    }
+    return EGL_NO_CONTEXT;
+}
+
 static int make_context(EGLDisplay dpy, rb_egl_context *out, char *error, size_t size) {
     EGLint major = 0, minor = 0;
     if (!eglInitialize(dpy, &major, &minor)) {
@@ -59,21 +82,8 @@ static int make_context(EGLDisplay dpy, rb_egl_context *out, char *error, size_t
             return 0;
         }
     }
-    // Newest first: ask for 4.5, accept 4.1 (the floor the engine needs).
-    static const EGLint versions[][2] = {{4, 5}, {4, 3}, {4, 1}};
-    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
-        const EGLint attribs[] = {
-            EGL_CONTEXT_MAJOR_VERSION, versions[i][0],
-            EGL_CONTEXT_MINOR_VERSION, versions[i][1],
-            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
-            EGL_NONE,
-        };
-        EGLContext ctx = eglCreateContext(dpy, config, EGL_NO_CONTEXT, attribs);
-        if (ctx == EGL_NO_CONTEXT) continue;
-        if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
-            eglDestroyContext(dpy, ctx);
-            continue;
-        }
+    EGLContext ctx = create_core_context(dpy, config, EGL_NO_CONTEXT, 1);
+    if (ctx != EGL_NO_CONTEXT) {
         out->display = dpy;
         out->context = ctx;
         return 1;
@@ -171,16 +181,8 @@ int rb_egl_create_shared(rb_egl_context *out, const rb_egl_context *share, char 
         EGLint count = 0;
         if (!eglChooseConfig(dpy, want, &config, 1, &count) || count < 1) config = EGL_NO_CONFIG_KHR;
     }
-    static const EGLint versions[][2] = {{4, 5}, {4, 3}, {4, 1}};
-    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
-        const EGLint attribs[] = {
-            EGL_CONTEXT_MAJOR_VERSION, versions[i][0],
-            EGL_CONTEXT_MINOR_VERSION, versions[i][1],
-            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT,
-            EGL_NONE,
-        };
-        EGLContext ctx = eglCreateContext(dpy, config, share->context, attribs);
-        if (ctx == EGL_NO_CONTEXT) continue;
+    EGLContext ctx = create_core_context(dpy, config, share->context, 0);
+    if (ctx != EGL_NO_CONTEXT) {
         out->display = dpy;
         out->context = ctx;
         out->platform = share->platform;

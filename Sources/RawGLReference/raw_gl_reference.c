@@ -32,14 +32,15 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-double rb_raw_reference_run(const char *fragment_source, int width, int height, int frames,
-                            double first_time, double time_step,
-                            const rb_raw_uniform *uniforms, int uniform_count,
-                            uint8_t *pixels, char *error, size_t error_size) {
-    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, error, error_size);
-    if (!vs) return -1;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source, error, error_size);
-    if (!fs) return -1;
+/// Compiles and links; 0 with `error` filled on failure.
+static GLuint build_program(const char *vertex_source, const char *fragment_source, char *error, size_t size) {
+    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, error, size);
+    if (!vs) return 0;
+    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source, error, size);
+    if (!fs) {
+        glDeleteShader(vs);
+        return 0;
+    }
     GLuint program = glCreateProgram();
     glAttachShader(program, vs);
     glAttachShader(program, fs);
@@ -49,9 +50,19 @@ double rb_raw_reference_run(const char *fragment_source, int width, int height, 
     GLint ok = 0;
     glGetProgramiv(program, GL_LINK_STATUS, &ok);
     if (!ok) {
-        glGetProgramInfoLog(program, (GLsizei)error_size, NULL, error);
-        return -1;
+        glGetProgramInfoLog(program, (GLsizei)size, NULL, error);
+        glDeleteProgram(program);
+        return 0;
     }
+    return program;
+}
+
+double rb_raw_reference_run(const char *fragment_source, int width, int height, int frames,
+                            double first_time, double time_step,
+                            const rb_raw_uniform *uniforms, int uniform_count,
+                            uint8_t *pixels, char *error, size_t error_size) {
+    GLuint program = build_program(vertex_source, fragment_source, error, error_size);
+    if (!program) return -1;
     GLuint texture, fbo, vao;
     glGenTextures(1, &texture);
     glBindTexture(GL_TEXTURE_2D, texture);
@@ -141,31 +152,6 @@ static void target_end(floor_target *t) {
     glDeleteVertexArrays(1, &t->vertex_array);
     glDeleteFramebuffers(1, &t->framebuffer);
     glDeleteTextures(1, &t->texture);
-}
-
-/// Compiles and links; 0 with `error` filled on failure.
-static GLuint build_program(const char *vertex_source, const char *fragment_source, char *error, size_t size) {
-    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, error, size);
-    if (!vs) return 0;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source, error, size);
-    if (!fs) {
-        glDeleteShader(vs);
-        return 0;
-    }
-    GLuint program = glCreateProgram();
-    glAttachShader(program, vs);
-    glAttachShader(program, fs);
-    glLinkProgram(program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(program, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        glGetProgramInfoLog(program, (GLsizei)size, NULL, error);
-        glDeleteProgram(program);
-        return 0;
-    }
-    return program;
 }
 
 /// One frame with `program`, as the engine draws a Shadertoy scene, to glFinish.
