@@ -24,6 +24,8 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case scriptCompile
         case scriptLoad
         case scriptTrap
+        /// A script call ran past the time limit and was ended.
+        case scriptTimeout
         case abiMismatch
         case toolchainMissing
         /// A control channel line that is not a command the player knows.

@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include "rasterbar_guard.h"
+#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 static const int guarded_signals[] = {SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGABRT};
 #define GUARDED_COUNT (sizeof guarded_signals / sizeof guarded_signals[0])
@@ -14,6 +17,48 @@ static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static __thread sigjmp_buf *current_jump;
 static __thread volatile sig_atomic_t caught_signal;
 static __thread int has_alt_stack;
+/// The serial of the guarded call running on this thread (0: none), so an
+/// interruption meant for a call that has ended is ignored.
+static __thread volatile sig_atomic_t active_serial;
+
+// Code where an interruption may land: the scripts' and the SDK's images.
+// Jumping out of anything else (malloc holding its lock, the Swift runtime in
+// the middle of a cache update) could leave the process unable to go on.
+#define MAX_RANGES 8192
+static struct { uintptr_t start, end; } ranges[MAX_RANGES];
+static volatile sig_atomic_t range_count;
+static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int in_script_code(uintptr_t pc) {
+    int count = range_count;
+    for (int i = 0; i < count; i++) {
+        if (pc >= ranges[i].start && pc < ranges[i].end) return 1;
+    }
+    return 0;
+}
+
+static uintptr_t interrupted_pc(void *ucontext) {
+    ucontext_t *uc = ucontext;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+static void interrupt_handler(int sig, siginfo_t *info, void *ucontext) {
+    // Only the call the watchdog meant, only while it runs script code; the
+    // watchdog asks again a few milliseconds later otherwise.
+    sigjmp_buf *jump = current_jump;
+    if (!jump || active_serial == 0 || info->si_value.sival_int != active_serial) return;
+    if (!in_script_code(interrupted_pc(ucontext))) return;
+    current_jump = NULL;
+    caught_signal = sig;
+    siglongjmp(*jump, 1);
+}
 
 static void chain(int sig, siginfo_t *info, void *ucontext) {
     for (size_t i = 0; i < GUARDED_COUNT; i++) {
@@ -46,6 +91,12 @@ static void handler(int sig, siginfo_t *info, void *ucontext) {
 }
 
 static void install_handlers(void) {
+    struct sigaction interrupt;
+    memset(&interrupt, 0, sizeof interrupt);
+    interrupt.sa_sigaction = interrupt_handler;
+    interrupt.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&interrupt.sa_mask);
+    sigaction(RB_GUARD_TIMEOUT_SIGNAL, &interrupt, NULL);
     for (size_t i = 0; i < GUARDED_COUNT; i++) {
         struct sigaction action;
         memset(&action, 0, sizeof action);
@@ -68,19 +119,56 @@ void rb_guard_install(void) {
     }
 }
 
-int rb_guard_call(void (*fn)(void *context), void *context) {
+int rb_guard_call(void (*fn)(void *context), void *context, int serial) {
     sigjmp_buf jump;
     sigjmp_buf *outer = current_jump;
+    sig_atomic_t outer_serial = active_serial;
     // savemask = 1: the jump restores the signal mask the handler blocked.
     if (sigsetjmp(jump, 1)) {
         current_jump = outer;
+        active_serial = outer_serial;
         return caught_signal;
     }
     current_jump = &jump;
+    active_serial = serial;
     fn(context);
+    active_serial = outer_serial;
     current_jump = outer;
     return 0;
 }
+
+int rb_guard_interrupt(pthread_t thread, int serial) {
+    union sigval value;
+    value.sival_int = serial;
+    return pthread_sigqueue(thread, RB_GUARD_TIMEOUT_SIGNAL, value) == 0;
+}
+
+static int add_ranges(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    const char *fragment = data;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, fragment)) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        int known = 0;
+        for (int r = 0; r < range_count; r++) known |= ranges[r].start == start;
+        if (known || range_count >= MAX_RANGES) continue;
+        ranges[range_count].start = start;
+        ranges[range_count].end = end;
+        // The handler reads the count: publish the range before it.
+        __atomic_store_n(&range_count, range_count + 1, __ATOMIC_RELEASE);
+    }
+    return 0;
+}
+
+void rb_guard_register_images(const char *path_fragment) {
+    pthread_mutex_lock(&range_lock);
+    dl_iterate_phdr(add_ranges, (void *)path_fragment);
+    pthread_mutex_unlock(&range_lock);
+}
+
+int rb_guard_timeout_signal(void) { return RB_GUARD_TIMEOUT_SIGNAL; }
 
 const char *rb_guard_signal_name(int sig) {
     switch (sig) {
@@ -90,6 +178,7 @@ const char *rb_guard_signal_name(int sig) {
     case SIGBUS: return "SIGBUS";
     case SIGFPE: return "SIGFPE";
     case SIGABRT: return "SIGABRT";
+    case RB_GUARD_TIMEOUT_SIGNAL: return "timeout";
     default: return "signal";
     }
 }

@@ -29,6 +29,9 @@ public final class Engine {
         /// Compile scripts on a background queue (the player) or inline, blocking
         /// the frame that needs them (renders, checks, tests). Default: by mode.
         public var backgroundCompiles: Bool?
+        /// Seconds a script call (create, frame, save, destroy) may run before it
+        /// is stopped and the scene rolls back as for a trap.
+        public var scriptTimeout: Double = 2
         /// Process environment: toolchain, cache, EGL platform, script flags.
         public var environment: [String: String]
 
@@ -99,10 +102,9 @@ public final class Engine {
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         clock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
-        if live {
-            StderrTap.start()
-            renderer.watchdog = Watchdog(limit: 1.0) { urgent(.warning(message: $0)) }
-        }
+        if live { StderrTap.start() }
+        // Live or not, a script call that does not return in time is ended.
+        renderer.watchdog = Watchdog(limit: options.scriptTimeout) { urgent(.warning(message: $0)) }
     }
 
     public var demo: Demo { renderer.demo }

@@ -15,6 +15,19 @@ struct RasterbarCommand: ParsableCommand {
     )
 }
 
+/// How long a script call may run.
+struct ScriptOptions: ParsableArguments {
+    @Option(name: .customLong("script-timeout"), help: "Seconds a script call (init, frame, saving state) may run before it is stopped and the scene rolls back (default 2).")
+    var seconds: Double = 2
+
+    func timeout() throws -> Double {
+        guard seconds.isFinite, seconds >= 0.05, seconds <= 3600 else {
+            throw RasterbarError(.invalidArgument, "--script-timeout \(seconds) is out of range", hint: "use 0.05 to 3600 seconds")
+        }
+        return seconds
+    }
+}
+
 /// The demo every command works on.
 struct DemoArgument: ParsableArguments {
     @Argument(help: "demo.json, or a folder holding one.")
@@ -65,6 +78,8 @@ struct Play: ParsableCommand {
     @Flag(help: "Watch files by polling instead of inotify (also: RASTERBAR_WATCH=poll).")
     var poll = false
 
+    @OptionGroup var scripts: ScriptOptions
+
     @Option(help: "Milliseconds a file still open for writing must stay quiet before it reloads (a save that closes or renames the file reloads at once).")
     var debounce: Double = 12
 
@@ -86,6 +101,7 @@ struct Play: ParsableCommand {
             options.overlay = overlay
             options.events = events
             options.control = control
+            options.scriptTimeout = try scripts.timeout()
             options.snapshot = snapshot
             options.watch.debounce = debounce / 1000
             if poll || environment["RASTERBAR_WATCH"] == "poll" { options.watch.mode = .polling }
@@ -133,6 +149,15 @@ struct Render: ParsableCommand {
     @Flag(help: "Compress exported PNGs less, for speed (files are bigger).")
     var fastPng = false
 
+    @OptionGroup var scripts: ScriptOptions
+
+    /// How render and export build their engine.
+    func engineOptions(size: PixelSize?, environment: [String: String]) throws -> Engine.Options {
+        var options = Engine.Options(mode: .offline, size: size, environment: environment)
+        options.scriptTimeout = try scripts.timeout()
+        return options
+    }
+
     func run() throws {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
@@ -145,7 +170,7 @@ struct Render: ParsableCommand {
                 }
                 let folder = try DemoFolder.load(target.demo)
                 let seconds = try folder.demo.time(parsing: time, what: "--time")
-                let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: pixelSize, environment: environment))
+                let engine = try Engine(folder: folder, options: try engineOptions(size: pixelSize, environment: environment))
                 try engine.validate(time: seconds)
                 try engine.renderImage(at: seconds).writePNG(to: out)
             case let (nil, from?, to?):
@@ -153,7 +178,7 @@ struct Render: ParsableCommand {
                 let folder = try DemoFolder.load(target.demo)
                 let range = ExportRange(from: try folder.demo.time(parsing: from, what: "--from"),
                                         to: try folder.demo.time(parsing: to, what: "--to"), fps: fps ?? folder.demo.meta.fps)
-                let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: pixelSize, environment: environment))
+                let engine = try Engine(folder: folder, options: try engineOptions(size: pixelSize, environment: environment))
                 let exporter = Exporter(engine: engine, range: range, destination: destination, fastPNG: fastPng,
                                         environment: environment)
                 try exporter.validate()

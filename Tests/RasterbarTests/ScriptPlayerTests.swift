@@ -46,17 +46,19 @@ final class ScriptPlayerTests: XCTestCase {
     }
 
     func testTheWatchdogReportsAFrameThatRunsTooLongWhileItRuns() throws {
-        let body = "if state.frames == 3 { var x = 0.0; let start = ContinuousClock.now; while ContinuousClock.now - start < .milliseconds(3000) { x += 1 }; state.frames += Int(x) * 0; context.log(\"slow frame done\") }"
+        let body = "if state.frames == 3 { var x = 0.0; let start = ContinuousClock.now; while ContinuousClock.now - start < .milliseconds(2800) { x += 1 }; state.frames += Int(x) * 0; context.log(\"slow frame done\") }"
         let d = try scriptDemo(counterScript(version: 1, body: body))
-        let player = try LiveProcess(["play", "--headless", "--events", d.demoFile])
+        // A 3 s limit: reported at 1.5 s, while it runs; the frame ends by itself at 2.8 s.
+        let player = try LiveProcess(["play", "--headless", "--events", "--script-timeout", "3", d.demoFile])
         defer { player.stop() }
-        let line = try XCTUnwrap(player.waitForLine(containing: [#""event":"warning""#, "has been running for more than"], timeout: 60),
+        let line = try XCTUnwrap(player.waitForLine(containing: [#""event":"warning""#, "has been running for more than 1.5 s"], timeout: 60),
                                  "\(player.output)")
         XCTAssertTrue(player.output[line].contains("Scripts/Counter.swift frame"), player.output[line])
         // Told while the frame still runs (the render thread is stuck in it), not after.
         let done = try XCTUnwrap(player.waitForLine(containing: ["slow frame done"], timeout: 30), "\(player.output)")
-        XCTAssertGreaterThan(player.arrival(of: done) - player.arrival(of: line), 1.0,
-                             "the warning came about 2 s before the frame ended")
+        XCTAssertGreaterThan(player.arrival(of: done) - player.arrival(of: line), 0.8,
+                             "the warning came about 1.3 s before the frame ended")
+        XCTAssertFalse(player.output.contains { $0.contains("scriptTimeout") }, "it ended within its limit")
         XCTAssertNotNil(player.waitForLine(containing: ["never"], after: line, timeout: 0.5) ?? 1, "the player goes on afterwards")
         XCTAssertTrue(player.process.isRunning)
     }

@@ -53,7 +53,7 @@ final class StoreHarness {
 
     /// `prepare` runs once the files are written, before anything loads (binary files).
     init(_ test: XCTestCase, files: [String: String], options: FileWatcher.Options = FileWatcher.Options(), engine: Bool = false,
-         prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
+         scriptTimeout: Double = 2, prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
         demo = try TemporaryDemo(test, files: files)
         try prepare(demo)
         if engine {
@@ -61,6 +61,7 @@ final class StoreHarness {
             var engineOptions = Engine.Options(mode: .live, watch: options)
             engineOptions.context = .shared(sharedContext)
             engineOptions.backgroundCompiles = false
+            engineOptions.scriptTimeout = scriptTimeout
             let made = try Engine(folder: try DemoFolder.load(demo.demoFile, checkFiles: false), options: engineOptions)
             self.engine = made
             store = made.store

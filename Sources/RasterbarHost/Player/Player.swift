@@ -34,6 +34,8 @@ public struct PlayOptions: Sendable {
     public var watch = FileWatcher.Options()
     /// Show the overlay from the start (Tab toggles it).
     public var overlay = false
+    /// Seconds a script call may run before it is stopped (the scene rolls back).
+    public var scriptTimeout: Double = 2
     public init() {}
 }
 
@@ -120,6 +122,7 @@ public final class Player {
     /// Opens the window (or not), builds the engine, loads everything, starts the clock.
     func open() throws {
         var engineOptions = Engine.Options(mode: .live, watch: options.watch, environment: environment)
+        engineOptions.scriptTimeout = options.scriptTimeout
         if !options.headless {
             window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
                                 environment: environment)

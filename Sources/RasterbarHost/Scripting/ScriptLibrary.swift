@@ -60,6 +60,8 @@ public final class ScriptLibrary: Loadable {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw RasterbarError(.scriptLoad, "cannot load the compiled script: \(reason)", at: script)
         }
+        // Its code, and the SDK's beside it in the cache, is where the watchdog may end a call.
+        Guard.registerScriptImages(under: URL(fileURLWithPath: library).deletingLastPathComponent().deletingLastPathComponent().path + "/")
         guard let symbol = dlsym(handle, RB_SCRIPT_ENTRY_SYMBOL) else {
             throw RasterbarError(.scriptLoad, "the library exports no \(RB_SCRIPT_ENTRY_SYMBOL)", at: script,
                                  hint: "scripts are built by Rasterbar from Scripts/Name.swift; do not load other libraries")

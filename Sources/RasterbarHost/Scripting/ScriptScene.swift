@@ -63,8 +63,11 @@ final class ScriptScene {
               !failed.contains(ObjectIdentifier(candidate)) else { return }
         host.beginFrame(uniforms, params: params)
         if let current = running {
-            if let saved = save(current) { state = saved }
-            destroy(current)
+            // An instance whose save trapped or timed out is abandoned, not destroyed.
+            if let saved = save(current) {
+                state = saved
+                destroy(current)
+            }
             running = nil
         }
         start(candidate, generation: library.generation, uniforms, params: params)
@@ -75,17 +78,24 @@ final class ScriptScene {
     func start(_ library: ScriptLibrary, generation: Int, _ uniforms: FrameUniforms, params: [String: Double], fresh: Bool = false) -> Bool {
         guard let script = library.script else { return false }
         host.beginFrame(uniforms, params: params)
-        var restored: Int32 = 0
+        // Out-values the call writes go through raw memory, never `&` on a Swift
+        // variable: an inout access is recorded by the runtime's exclusivity
+        // checks for the duration of the call, and a call the guard leaves by a
+        // jump would leave that record dangling (the next access crashes).
+        let restoredSlot = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        restoredSlot.initialize(to: 0)
+        defer { restoredSlot.deallocate() }
         var instance: UnsafeMutableRawPointer?
         let given = fresh ? nil : state
         let context = host.context
         let signal = guarded("create", library) {
             if let given {
-                given.withUnsafeBytes { instance = script.pointee.create(context, $0.baseAddress, $0.count, &restored) }
+                given.withUnsafeBytes { instance = script.pointee.create(context, $0.baseAddress, $0.count, restoredSlot) }
             } else {
-                instance = script.pointee.create(context, nil, 0, &restored)
+                instance = script.pointee.create(context, nil, 0, restoredSlot)
             }
         }
+        let restored = restoredSlot.pointee
         host.endFrame()
         if signal != 0 {
             fail(library, generation: generation, signal: signal, during: "create", uniforms, params: params)
@@ -118,15 +128,23 @@ final class ScriptScene {
         guard let script = current.library.script else { return nil }
         final class Sink { var bytes: [UInt8] = [] }
         let sink = Sink()
-        var writer = rb_state_writer(host: Unmanaged.passUnretained(sink).toOpaque()) { host, bytes, size in
+        // In raw memory, not passed with `&`: see `start`.
+        let writer = UnsafeMutablePointer<rb_state_writer>.allocate(capacity: 1)
+        writer.initialize(to: rb_state_writer(host: Unmanaged.passUnretained(sink).toOpaque()) { host, bytes, size in
             guard let host, let bytes else { return }
             Unmanaged<Sink>.fromOpaque(host).takeUnretainedValue().bytes += UnsafeRawBufferPointer(start: bytes, count: size)
-        }
+        })
+        defer { writer.deallocate() }
         let context = host.context
-        let signal = guarded("save_state", current.library) { script.pointee.save_state(current.instance, context, &writer) }
+        let signal = guarded("save_state", current.library) { script.pointee.save_state(current.instance, context, writer) }
         if signal != 0 {
+            // Its instance may be inconsistent now: never run this generation again.
+            failed.insert(ObjectIdentifier(current.library))
+            let what = signal == Guard.timeout ? "timed out (more than \(watchdog.map { Watchdog.seconds($0.limit) } ?? "?") s)"
+                                               : "\(Guard.name(signal))"
             report(.error(kind: ScriptLibrary.kind, key: key,
-                          error: RasterbarError(.scriptTrap, "\(Guard.name(signal)) while saving its state; the state from before is kept",
+                          error: RasterbarError(signal == Guard.timeout ? .scriptTimeout : .scriptTrap,
+                                                "\(what) while saving its state (generation \(current.generation)); the state from before is kept",
                                                 file: self.script, line: nil)))
             return nil
         }
@@ -151,8 +169,14 @@ final class ScriptScene {
                 rollback = "rolled back to generation \(good.generation)"
             }
         }
-        let message = "\(Guard.name(signal)) in \(call) (generation \(generation))\(runtime.map { ": \($0)" } ?? ""); \(rollback)"
-        let error = RasterbarError(.scriptTrap, message, file: script, line: nil)
+        let message: String
+        if signal == Guard.timeout {
+            let limit = watchdog.map { Watchdog.seconds($0.limit) } ?? "?"
+            message = "timed out: \(call) ran for more than \(limit) s and was stopped (generation \(generation); an endless loop?); \(rollback)"
+        } else {
+            message = "\(Guard.name(signal)) in \(call) (generation \(generation))\(runtime.map { ": \($0)" } ?? ""); \(rollback)"
+        }
+        let error = RasterbarError(signal == Guard.timeout ? .scriptTimeout : .scriptTrap, message, file: script, line: nil)
         trap = error
         report(.error(kind: ScriptLibrary.kind, key: key, error: error))
     }
@@ -160,10 +184,10 @@ final class ScriptScene {
     var tapMark = 0
 
     func guarded(_ call: String, _ library: ScriptLibrary, _ body: @escaping () -> Void) -> Int32 {
-        watchdog?.begin("\(script) \(call)")
+        let serial = watchdog?.begin("\(script) \(call)") ?? 0
         defer { watchdog?.end() }
         if let tap = StderrTap.shared { tapMark = tap.mark() }
-        return Guard.call(body)
+        return Guard.call(serial: serial, body)
     }
 
     /// The Swift runtime's message for the last trap ("Fatal error: ..."), if stderr is tapped.
