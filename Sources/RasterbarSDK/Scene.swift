@@ -9,9 +9,13 @@ import RasterbarABI
 ///
 /// The engine makes one instance when the scene starts and calls `frame`
 /// every frame. When you save the file, the new code takes over: declare your
-/// state as a `Codable` value in `state` and it carries over to the new code.
-/// If the state's shape changed so that it cannot be decoded, the new code
-/// starts fresh and the player says so.
+/// state as a `Codable` value in `state` and it carries over to the new code
+/// field by field. A field you add takes its default, a field you remove is
+/// dropped, a field whose type changed starts from its default, and every
+/// other field (in nested structs and arrays of structs too) keeps its value;
+/// the player names the fields that restarted. NaN and infinities carry over.
+/// Only a state that cannot be carried at all (its top-level type changed)
+/// starts fresh, and the player says so.
 public protocol Scene: AnyObject {
     /// What survives a reload; `Stateless` if nothing needs to.
     associatedtype State: Codable = Stateless
@@ -61,9 +65,11 @@ public final class SceneExport<S: Scene> {
         let scene = S()
         var result = RB_STATE_NONE
         if let state, size > 0 {
-            if let decoded = try? JSONDecoder().decode(S.State.self, from: Data(bytes: state, count: size)) {
-                scene.state = decoded
+            // A fresh instance's state is the new code's defaults.
+            if let carried = StateCarry.restore(S.State.self, from: Data(bytes: state, count: size), defaults: scene.state) {
+                scene.state = carried.state
                 result = RB_STATE_RESTORED
+                if let report = carried.report, let context { Context(context).log(report) }
             } else {
                 result = RB_STATE_INCOMPATIBLE
             }
@@ -81,7 +87,14 @@ public final class SceneExport<S: Scene> {
                      _ writer: UnsafePointer<rb_state_writer>?) {
         guard let instance, let writer else { return }
         let scene = Unmanaged<S>.fromOpaque(instance).takeUnretainedValue()
-        guard let data = try? JSONEncoder().encode(scene.state) else { return }
+        let data: Data
+        do {
+            data = try StateCoding.encoder().encode(scene.state)
+        } catch {
+            // Nothing is written: the new code starts fresh, and the player says why.
+            if let context { Context(context).log("the state cannot be saved (\(StateCoding.describe(error))), so the new code starts fresh") }
+            return
+        }
         data.withUnsafeBytes { writer.pointee.write(writer.pointee.host, $0.baseAddress, $0.count) }
     }
 

@@ -2,8 +2,10 @@
 // its instance and its state, and what happens when a generation traps.
 //
 // - A new generation takes over at a frame boundary: the running instance
-//   saves its state, is destroyed, and the new one is created from that state
-//   (or starts fresh, saying so, when the state no longer fits).
+//   saves its state, is destroyed, and the new one is created from that state.
+//   The SDK carries it over field by field and logs (through the context) the
+//   fields that restarted; when nothing can be carried it reports
+//   RB_STATE_INCOMPATIBLE and the new one starts fresh, saying so.
 // - Every call into the script runs under the crash guard. A trap marks that
 //   generation failed, reports the signal and the runtime's message, and rolls
 //   back to the last generation that drew a frame (recreated from the state
