@@ -68,6 +68,11 @@ public struct Playback: Sendable, Equatable {
         }
     }
 
+    /// Loops `range` (a scene), as the L key does; a player restarted after a crash keeps its loop.
+    public mutating func setSceneLoop(_ range: Range<Double>?) {
+        loopRange = range.flatMap { $0.upperBound <= duration ? $0 : nil }
+    }
+
     /// Jumps to `time`, clamped into the demo (a control command or a sync editor).
     public mutating func seek(to time: Double) {
         self.time = min(max(0, time), duration)

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "rasterbar_guard.h"
 #include <link.h>
+#include <poll.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -60,7 +62,37 @@ static void interrupt_handler(int sig, siginfo_t *info, void *ucontext) {
     siglongjmp(*jump, 1);
 }
 
+// Where stderr really goes while a tap reads fd 2 through a pipe (see
+// rb_guard_set_stderr_drain); -1 when there is no tap.
+static volatile int drain_from = -1, drain_to = -1;
+
+/// Copies what is waiting in the tap's pipe to the real stderr, from a signal
+/// handler: the crash that takes the process down comes right after the Swift
+/// runtime printed why, and the tap's thread would not get to copy it.
+static void drain_stderr(void) {
+    int from = drain_from, to = drain_to;
+    if (from < 0 || to < 0) return;
+    char buffer[4096];
+    struct pollfd p = {from, POLLIN, 0};
+    for (int rounds = 0; rounds < 64 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN); rounds++) {
+        ssize_t n = read(from, buffer, sizeof buffer);
+        if (n <= 0) break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(to, buffer + off, (size_t)(n - off));
+            if (w <= 0) break;
+            off += w;
+        }
+    }
+}
+
+void rb_guard_set_stderr_drain(int from, int to) {
+    drain_from = from;
+    drain_to = to;
+}
+
 static void chain(int sig, siginfo_t *info, void *ucontext) {
+    // Not a guarded call: the process is going down. Let the last words out first.
+    drain_stderr();
     for (size_t i = 0; i < GUARDED_COUNT; i++) {
         if (guarded_signals[i] != sig) continue;
         struct sigaction *old = &previous[i];

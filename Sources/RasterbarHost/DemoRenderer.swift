@@ -49,8 +49,10 @@ public final class DemoRenderer {
     var programs: [String: Res<ShaderProgram>] = [:]
     var textures: [String: Res<Texture>] = [:]
     var scripts: [String: ScriptScene] = [:]
-    /// Reports scripts that run too long (live only).
+    /// Ends script calls that run too long.
     var watchdog: Watchdog?
+    /// Told each time a script generation takes over: script, library path, generation.
+    public var onScriptGeneration: ((String, String, Int) -> Void)?
     /// Drawn where a scene has nothing to show: the crawling magenta stripes.
     lazy var placeholder: ShaderProgram? = ShaderProgram.fallback(for: try! .file("placeholder"))
 
@@ -110,6 +112,7 @@ public final class DemoRenderer {
             store.onEvent(.warning(message: line))
         }
         let s = try ScriptScene(script: path, library: library, host: host, watchdog: watchdog) { [unowned self] in store.onEvent($0) }
+        s.onGeneration = { [unowned self] in onScriptGeneration?($0, $1, $2) }
         scripts[id] = s
         return s
     }

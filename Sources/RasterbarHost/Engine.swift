@@ -99,6 +99,7 @@ public final class Engine {
             compiler.whenFinished { [weak watcher] script in watcher?.poke(script) }
         }
         store.register(compiler)
+        store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         clock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
@@ -112,9 +113,10 @@ public final class Engine {
 
     // MARK: Time
 
-    /// Starts playing at `start` (paused or not, looping the demo or not), on `clock`.
-    public func start(at start: Double, paused: Bool, loops: Bool, clock: TimeSource? = nil) {
+    /// Starts playing at `start` (paused or not, looping the demo or not, looping a scene or not), on `clock`.
+    public func start(at start: Double, paused: Bool, loops: Bool, sceneLoop: Range<Double>? = nil, clock: TimeSource? = nil) {
         playback = Playback(duration: demo.meta.duration, start: start, loops: loops, paused: paused)
+        playback.setSceneLoop(sceneLoop)
         if let clock { self.clock = clock }
         self.clock.seek(to: playback.time)
         self.clock.setPaused(paused)

@@ -83,9 +83,20 @@ struct Play: ParsableCommand {
     @Option(help: "Milliseconds a file still open for writing must stay quiet before it reloads (a save that closes or renames the file reloads at once).")
     var debounce: Double = 12
 
+    @Flag(help: "Run the player in this process, with no supervisor to restart it if a script takes it down.")
+    var noSupervise = false
+
     func run() throws {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
+            if !noSupervise, SupervisorLink.shouldSupervise(environment: environment) {
+                // The player runs as a child of this process, which restarts it after a crash.
+                let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+                let status = Supervisor(executable: executable, arguments: Array(CommandLine.arguments.dropFirst()),
+                                        environment: environment, events: events).run()
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
             // Missing shaders and textures only show fallbacks while playing; fix them live.
             let folder = try DemoFolder.load(target.demo, checkFiles: false)
             var options = PlayOptions()

@@ -39,6 +39,11 @@ int rb_guard_interrupt(pthread_t thread, int serial);
 /// Call after each dlopen of a script.
 void rb_guard_register_images(const char *path_fragment);
 
+/// A stderr tap reads fd 2 through the pipe `from` and copies it to `to`: a
+/// crash outside any guarded call first copies what is still in the pipe, so
+/// the runtime's last message reaches the real stderr (and a supervisor).
+void rb_guard_set_stderr_drain(int from, int to);
+
 /// RB_GUARD_TIMEOUT_SIGNAL, for languages that cannot import the macro.
 int rb_guard_timeout_signal(void);
 

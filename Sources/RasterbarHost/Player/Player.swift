@@ -70,6 +70,8 @@ public final class Player {
     var window: Window?
     var text: TextRenderer?
     var control: ControlChannel?
+    /// Status for the supervisor, when one started this player.
+    lazy var link = SupervisorLink(environment: environment)
 
     // Loop state.
     var frames = 0
@@ -96,6 +98,8 @@ public final class Player {
     /// Plays. Throws `.noDisplay` for a window with no display; broken shaders,
     /// scripts and textures only report and show their fallbacks.
     public func run() throws -> PlayResult {
+        // However it ends (Esc, the end, an error), the player chose to: no restart.
+        defer { link.quit() }
         try open()
         while !finished {
             handleInput()
@@ -106,6 +110,7 @@ public final class Player {
             try drawFrame(reloaded: reloaded)
             try present()
             frames += 1
+            link.status(engine.playback)
             pace()
         }
         refuseSnapshots(because: "the player stopped before drawing another frame")
@@ -115,7 +120,7 @@ public final class Player {
     /// True once the player should stop.
     var finished: Bool {
         // A snapshot asked for before a quit still gets its frame.
-        (quitRequested && pendingSnapshots.isEmpty) || window?.shouldClose == true || engine.playback.quitRequested || engine.playback.reachedEnd
+        (quitRequested && pendingSnapshots.isEmpty) || link.orphaned || window?.shouldClose == true || engine.playback.quitRequested || engine.playback.reachedEnd
             || options.maxFrames.map { frames >= $0 } == true
     }
 
@@ -141,9 +146,29 @@ public final class Player {
         reportEvents()
         overlayVisible = options.overlay
         if options.control { control = ControlChannel() }
-        engine.start(at: options.start, paused: options.paused, loops: options.loop)
+        resume()
         startedClock = monotonicSeconds()
         lastFrameClock = startedClock
+    }
+
+    /// Starts the clock where the options say, or, for a player restarted after
+    /// a crash, where the last one was; says what happened.
+    func resume() {
+        engine.renderer.onScriptGeneration = { [unowned self] in link.generation(script: $0, number: $2, library: $1) }
+        guard let resumed = SupervisorLink.resume(from: environment) else {
+            engine.start(at: options.start, paused: options.paused, loops: options.loop)
+            return
+        }
+        engine.start(at: min(resumed.time, engine.demo.meta.duration), paused: resumed.paused, loops: resumed.loops,
+                     sceneLoop: resumed.sceneLoop)
+        let avoided = SupervisorLink.libraries(SupervisorLink.avoidKey, in: environment).keys.sorted()
+        let cause = environment[SupervisorLink.recoveredKey] ?? "the player crashed"
+        var message = "restarted after a crash: \(cause)"
+        if !avoided.isEmpty { message += "; not loaded again until saved: \(avoided.joined(separator: ", "))" }
+        message += "; every script's state started fresh"
+        // In the panel until the script that was blamed reloads.
+        openErrors["recovered:" + (avoided.first.map { "script:" + $0 } ?? "")] = message
+        if options.events { output.event(StoreEvent.warning(message: message).jsonLine) }
     }
 
     /// Text for the overlay and the error panel; without a font the player still plays.
@@ -231,7 +256,10 @@ public final class Player {
             if let line = event.humanLine { output.human(line) }
             switch event {
             case let .error(_, key, error): openErrors[key.description] = error.description
-            case let .reload(_, key, _, _): openErrors[key.description] = nil
+            case let .reload(_, key, generation, _):
+                openErrors[key.description] = nil
+                // A new version of the script that crashed the player clears that story too.
+                if generation > 1 { openErrors["recovered:" + key.description] = nil }
             case .warning: break
             }
         }

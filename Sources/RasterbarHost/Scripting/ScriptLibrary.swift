@@ -45,7 +45,9 @@ public final class ScriptLibrary: Loadable {
         guard let compiler = context.service(ScriptCompiler.self) else {
             throw RasterbarError(.scriptLoad, "no script compiler is set up", at: script)
         }
-        let library = try compiler.library(for: script, source: source)
+        var library = try compiler.library(for: script, source: source)
+        // After a crash the supervisor may have ruled this very library out.
+        if let recovery = context.service(ScriptRecovery.self) { library = try recovery.library(for: script, compiled: library) }
         return try open(library, script: script, typeName: try ScriptCompiler.typeName(of: script))
     }
 

@@ -31,6 +31,8 @@ final class ScriptScene {
     let host: ScriptHost
     let report: (StoreEvent) -> Void
     let watchdog: Watchdog?
+    /// Told each time a generation takes over (the supervisor blames the newest after a crash).
+    var onGeneration: ((_ script: String, _ library: String, _ generation: Int) -> Void)?
 
     private(set) var running: Running?
     private(set) var lastGood: (library: ScriptLibrary, generation: Int)?
@@ -104,6 +106,7 @@ final class ScriptScene {
             return false
         }
         running = Running(library: library, generation: generation, instance: instance)
+        onGeneration?(self.script, library.path, generation)
         if restored == Int32(RB_STATE_INCOMPATIBLE.rawValue) {
             state = nil
             report(.warning(message: "\(script.pointee.name.map { String(cString: $0) } ?? self.script) in \(self.script): the saved state no longer fits the new code (generation \(generation)), so it starts fresh"))

@@ -3,6 +3,7 @@
 // of range"): the runtime prints it just before the trap. Everything still
 // reaches the real stderr, through a thread that copies it.
 import Foundation
+import RasterbarGuard
 
 /// A tee on file descriptor 2. Start it once per process.
 final class StderrTap: @unchecked Sendable {
@@ -24,6 +25,7 @@ final class StderrTap: @unchecked Sendable {
         close(fds[1])
         let tap = StderrTap(readEnd: fds[0], original: original)
         shared = tap
+        rb_guard_set_stderr_drain(fds[0], original)
         let thread = Thread { tap.run() }
         thread.name = "rasterbar-stderr"
         thread.start()
