@@ -108,6 +108,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     public func library(for script: String, source: [UInt8]) throws -> String {
         let name = try Self.typeName(of: script)
         let sdk = try self.builtSDK()
+        EditorSupport.scriptLoading(script, sdk: sdk, compiler: self) // compile_commands.json, for editors
         let hash = Self.hex(contentHash(source + Array("\0\(sdk.key)\0\(Self.entryTemplateVersion)\0\(scriptFlags.joined(separator: " "))".utf8)))
         let output = "\(cacheRoot)/\(sdk.key)/scripts/\(name)-\(hash).so"
         if FileManager.default.fileExists(atPath: output) { return output }
