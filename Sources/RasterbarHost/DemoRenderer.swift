@@ -108,7 +108,8 @@ public final class DemoRenderer {
         let id = "\(scene.name)|\(path)"
         if let s = scripts[id] { return s }
         let library = try store.get(try ScriptLibrary.key(for: path), as: ScriptLibrary.self)
-        let host = ScriptHost(store: store, script: path, renderer: { [unowned self] in renderer }) { [unowned self] line in
+        let host = ScriptHost(store: store, script: path, renderer: { [unowned self] in renderer },
+                              meta: { [unowned self] in demo.meta }) { [unowned self] line in
             store.onEvent(.warning(message: line))
         }
         let s = try ScriptScene(script: path, library: library, host: host, watchdog: watchdog) { [unowned self] in store.onEvent($0) }

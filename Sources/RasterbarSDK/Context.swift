@@ -2,8 +2,9 @@
 // for it. Every method is a thin call through rasterbar.h.
 import RasterbarABI
 
-// Handles are the host's integers (rasterbar.h's rb_handle); 0 is "none".
-// The host checks every handle it is given, so a made-up one is harmless.
+// Handles are the host's ids (rasterbar.h's rb_shader, rb_texture, rb_target);
+// 0 is "none". The host checks every handle it is given (its kind, its scene,
+// that it is not from before a reload), so a kept or made-up one is harmless.
 
 /// A fullscreen or geometry shader program, owned by the host.
 public struct Shader: Equatable {
@@ -51,33 +52,41 @@ public struct Context {
     // MARK: Time and input
 
     /// Seconds since the demo started.
-    public var time: Double { raw.pointee.frame.time }
+    public var time: Double { raw.pointee.frame.pointee.time }
     /// Seconds since this scene started.
-    public var sceneTime: Double { raw.pointee.frame.scene_time }
+    public var sceneTime: Double { raw.pointee.frame.pointee.scene_time }
     /// 0 at the scene's start, 1 at its end.
-    public var progress: Double { raw.pointee.frame.scene_progress }
+    public var progress: Double { raw.pointee.frame.pointee.scene_progress }
+    /// The demo's tempo in beats per minute (meta.bpm), 0 when it has none.
+    public var bpm: Double { raw.pointee.frame.pointee.bpm }
+    /// Bars since the demo's start, from 0 (whole number; 0 without a bpm).
+    public var bar: Int { Int(raw.pointee.frame.pointee.bar) }
+    /// Beats into this bar, from 0, with the fraction: 2.5 is half-way through beat 2.
+    public var beat: Double { raw.pointee.frame.pointee.beat }
+    /// The demo's frame rate (meta.fps).
+    public var fps: Double { raw.pointee.frame.pointee.fps }
     /// Seconds since the previous frame.
-    public var delta: Double { raw.pointee.frame.delta }
+    public var delta: Double { raw.pointee.frame.pointee.delta }
     /// The frame number.
-    public var frameNumber: Int { Int(raw.pointee.frame.frame) }
+    public var frameNumber: Int { Int(raw.pointee.frame.pointee.frame) }
     /// The scene's output size in pixels.
-    public var resolution: Vec2 { Vec2(raw.pointee.frame.resolution.0, raw.pointee.frame.resolution.1) }
+    public var resolution: Vec2 { Vec2(raw.pointee.frame.pointee.resolution.0, raw.pointee.frame.pointee.resolution.1) }
     /// Shadertoy's iMouse.
-    public var mouse: Vec4 { let m = raw.pointee.frame.mouse; return Vec4(m.0, m.1, m.2, m.3) }
+    public var mouse: Vec4 { let m = raw.pointee.frame.pointee.mouse; return Vec4(m.0, m.1, m.2, m.3) }
 
     // MARK: Resources
 
     /// A fullscreen fragment shader by path (Shadertoy style or plain GLSL).
-    public func shader(_ path: String) -> Shader { Shader(handle: raw.pointee.shader(host, path)) }
+    public func shader(_ path: String) -> Shader { Shader(handle: raw.pointee.shader(host, path).id) }
     /// A geometry shader by path: one file, stages selected by RB_VERTEX_SHADER / RB_FRAGMENT_SHADER.
-    public func geometryShader(_ path: String) -> Shader { Shader(handle: raw.pointee.geometry_shader(host, path)) }
+    public func geometryShader(_ path: String) -> Shader { Shader(handle: raw.pointee.geometry_shader(host, path).id) }
     /// A PNG texture by path.
-    public func texture(_ path: String) -> Texture { Texture(handle: raw.pointee.texture(host, path)) }
+    public func texture(_ path: String) -> Texture { Texture(handle: raw.pointee.texture(host, path).id) }
     /// This scene's render target `name`: by default the output's size; `hdr` for 16-bit floats.
     public func target(_ name: String, width: Int = 0, height: Int = 0, scale: Float = 1, hdr: Bool = false) -> Target {
         var desc = rb_target_desc(width: UInt32(max(0, width)), height: UInt32(max(0, height)), scale: scale,
                                   flags: hdr ? RB_TARGET_HDR : 0)
-        return Target(handle: raw.pointee.render_target(host, name, &desc))
+        return Target(handle: raw.pointee.render_target(host, name, &desc).id)
     }
 
     // MARK: Uniforms
@@ -86,12 +95,16 @@ public struct Context {
     public func set(_ shader: Shader, _ name: String, _ value: Vec2) { setFloats(shader, name, [value.x, value.y]) }
     public func set(_ shader: Shader, _ name: String, _ value: Vec3) { setFloats(shader, name, [value.x, value.y, value.z]) }
     public func set(_ shader: Shader, _ name: String, _ value: Vec4) { setFloats(shader, name, [value.x, value.y, value.z, value.w]) }
-    public func set(_ shader: Shader, _ name: String, _ value: Int) { raw.pointee.set_int(host, shader.handle, name, Int32(value)) }
-    public func set(_ shader: Shader, _ name: String, _ texture: Texture) { raw.pointee.set_texture(host, shader.handle, name, texture.handle) }
-    public func set(_ shader: Shader, _ name: String, _ target: Target) { raw.pointee.set_texture(host, shader.handle, name, target.handle) }
+    public func set(_ shader: Shader, _ name: String, _ value: Int) { raw.pointee.set_int(host, rb_shader(id: shader.handle), name, Int32(value)) }
+    public func set(_ shader: Shader, _ name: String, _ texture: Texture) {
+        raw.pointee.set_texture(host, rb_shader(id: shader.handle), name, rb_texture(id: texture.handle))
+    }
+    public func set(_ shader: Shader, _ name: String, _ target: Target) {
+        raw.pointee.set_texture(host, rb_shader(id: shader.handle), name, raw.pointee.target_texture(host, rb_target(id: target.handle)))
+    }
 
     func setFloats(_ shader: Shader, _ name: String, _ values: [Float]) {
-        values.withUnsafeBufferPointer { raw.pointee.set_float(host, shader.handle, name, $0.baseAddress, UInt32($0.count)) }
+        values.withUnsafeBufferPointer { raw.pointee.set_float(host, rb_shader(id: shader.handle), name, $0.baseAddress, UInt32($0.count)) }
     }
 
     // MARK: Drawing
@@ -100,10 +113,10 @@ public struct Context {
     public func pass(to target: Target? = nil, clear: Vec4? = nil) {
         if var c = clear {
             withUnsafePointer(to: &c) { p in
-                p.withMemoryRebound(to: Float.self, capacity: 4) { raw.pointee.begin_pass(host, target?.handle ?? 0, $0) }
+                p.withMemoryRebound(to: Float.self, capacity: 4) { raw.pointee.begin_pass(host, rb_target(id: target?.handle ?? 0), $0) }
             }
         } else {
-            raw.pointee.begin_pass(host, target?.handle ?? 0, nil)
+            raw.pointee.begin_pass(host, rb_target(id: target?.handle ?? 0), nil)
         }
     }
 
@@ -117,7 +130,7 @@ public struct Context {
     }
 
     /// Runs `shader` over the whole target; Shadertoy's uniforms are set for you.
-    public func fullscreen(_ shader: Shader) { raw.pointee.draw_fullscreen(host, shader.handle) }
+    public func fullscreen(_ shader: Shader) { raw.pointee.draw_fullscreen(host, rb_shader(id: shader.handle)) }
 
     /// Draws `vertices` with a geometry shader.
     public func draw(_ shader: Shader, _ primitive: Primitive, _ vertices: [Vertex]) {
@@ -130,7 +143,7 @@ public struct Context {
         case .triangleStrip: p = RB_TRIANGLE_STRIP
         }
         vertices.withUnsafeBytes { bytes in
-            raw.pointee.draw_geometry(host, shader.handle, p, bytes.baseAddress?.assumingMemoryBound(to: rb_vertex.self),
+            raw.pointee.draw_geometry(host, rb_shader(id: shader.handle), p, bytes.baseAddress?.assumingMemoryBound(to: rb_vertex.self),
                                       UInt32(vertices.count))
         }
     }

@@ -139,7 +139,7 @@ final class ScriptTests: XCTestCase {
         XCTAssertEqual(try s.draw(), [3, 1, 255])
         try s.draw()
         let lines = s.warnings(since: 0)
-        XCTAssertEqual(lines.filter { $0.contains("handle 9999 is not a shader") }.count, 1, "reported once: \(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("handle 0x270f was never given out") }.count, 2, "reported once for each use: \(lines)")
         XCTAssertTrue(lines.contains { $0.contains("leaves the demo folder") }, "\(lines)")
         XCTAssertTrue(lines.contains("Scripts/Counter.swift: answer 42 missing -1"), "\(lines)")
     }
@@ -167,6 +167,16 @@ final class ScriptTests: XCTestCase {
             XCTAssertEqual((error as? RasterbarError)?.kind, .abiMismatch)
             XCTAssertTrue("\(error)".contains("ABI 99"), "\(error)")
         }
+        let old = try build("old", """
+            #include "rasterbar.h"
+            static rb_script script = { 1, sizeof(rb_script), "Old" };
+            const rb_script *rasterbar_script_entry(void) { return &script; }
+            """)
+        XCTAssertThrowsError(try ScriptLibrary.open(old, script: "Scripts/Old.swift", typeName: "Old")) { error in
+            XCTAssertEqual((error as? RasterbarError)?.kind, .abiMismatch)
+            XCTAssertTrue("\(error)".contains("built for Rasterbar's script ABI 1, this engine speaks ABI 2"), "\(error)")
+            XCTAssertTrue("\(error)".contains("rebuilt"), "\(error)")
+        }
         let incomplete = try build("incomplete", """
             #include "rasterbar.h"
             static rb_script script = { RB_ABI_VERSION, sizeof(rb_script), "Half" };
@@ -180,6 +190,63 @@ final class ScriptTests: XCTestCase {
             XCTAssertEqual((error as? RasterbarError)?.kind, .scriptLoad)
             XCTAssertTrue("\(error)".contains("rasterbar_script_entry"), "\(error)")
         }
+    }
+
+    func testStaleAndForeignHandlesAreReportedOnceAndIgnored() throws {
+        // The foreign scene draws over the other with another scene's handle;
+        // the stale one keeps a handle in its state across a reload.
+        let keeper = """
+            import Glibc
+            import RasterbarSDK
+
+            final class Keeper: Scene {
+                struct State: Codable { var kept: UInt32 = 0; var version = VERSION }
+                var state = State()
+                init() {}
+                func frame(_ context: Context) {
+                    let solid = context.shader("Shaders/solid.frag")
+                    if state.kept == 0 { state.kept = solid.handle }
+                    setenv("RB_TEST_KEEPER_HANDLE", String(solid.handle), 1)
+                    let kept = Shader(handle: state.kept)
+                    context.set(kept, "uColor", Vec4(Float(VERSION) / 255, 0, 1, 1))
+                    context.fullscreen(kept)
+                }
+            }
+            """
+        let borrower = """
+            import Glibc
+            import RasterbarSDK
+
+            final class Borrower: Scene {
+                init() {}
+                func frame(_ context: Context) {
+                    guard let text = getenv("RB_TEST_KEEPER_HANDLE"), let id = UInt32(String(cString: text)) else { return }
+                    context.fullscreen(Shader(handle: id))
+                }
+            }
+            """
+        let s = try LiveDemo(self, files: [
+            "demo.json": """
+                {"meta": {"resolution": [8, 8]}, "scenes": [
+                  {"name": "keeper", "start": 0, "end": 1000, "script": "Scripts/Keeper.swift"},
+                  {"name": "borrower", "start": 0, "end": 1000, "script": "Scripts/Borrower.swift", "layer": 1, "blend": "add"}]}
+                """,
+            "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
+            "Scripts/Keeper.swift": keeper.replacingOccurrences(of: "VERSION", with: "1"),
+            "Scripts/Borrower.swift": borrower,
+        ])
+        for _ in 0..<3 { try s.draw() }
+        XCTAssertEqual(try s.draw()[0], 1, "the keeper draws with its own handle")
+        var lines = s.warnings(since: 0)
+        XCTAssertEqual(lines.filter { $0.contains("Scripts/Borrower.swift: draw_fullscreen: handle") && $0.contains("belongs to another scene") }.count, 1,
+                       "the borrowed handle is refused, once: \(lines)")
+        // Reloaded, the keeper's kept handle (from its state) is stale: refused, once.
+        try SaveStyle.inPlace.save(keeper.replacingOccurrences(of: "VERSION", with: "2"), to: s.harness.path("Scripts/Keeper.swift"))
+        s.harness.syncUntilChange(timeout: 60)
+        for _ in 0..<3 { try s.draw() }
+        lines = s.warnings(since: 0)
+        XCTAssertEqual(lines.filter { $0.contains("Scripts/Keeper.swift: draw_fullscreen: handle") && $0.contains("is stale") }.count, 1, "\(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("Scripts/Keeper.swift: set uniform: handle") && $0.contains("is stale") }.count, 1, "\(lines)")
     }
 
     func testOfflineFramesDependOnlyOnTheirTime() throws {

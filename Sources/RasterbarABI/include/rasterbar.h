@@ -8,7 +8,7 @@
  * - Every top-level struct starts with its ABI version and its size; the ABI
  *   grows by appending fields, and a host refuses a script whose version it
  *   does not know or whose struct is smaller than it needs.
- * - The host owns every GPU object. Scripts hold handles (rb_handle), never
+ * - The host owns every GPU object. Scripts hold handles (rb_shader, rb_texture, rb_target), never
  *   GL names; a stale or foreign handle is ignored with a log line.
  * - Every callback takes the opaque `host` pointer of the context first.
  * - A script library exports one symbol, RB_SCRIPT_ENTRY_SYMBOL, returning its
@@ -29,13 +29,21 @@ extern "C" {
 #endif
 
 /* ABI version: bumped on any incompatible change; appended fields keep it. */
-#define RB_ABI_VERSION 1u
+#define RB_ABI_VERSION 2u
 
 /* The symbol a script library exports: `const rb_script *rasterbar_script_entry(void)`. */
 #define RB_SCRIPT_ENTRY_SYMBOL "rasterbar_script_entry"
 
 /* A host-owned object (shader program, texture, render target); 0 is "none". */
-typedef uint32_t rb_handle;
+/* Handles: one type per kind, so a shader cannot be passed where a texture
+ * goes. The id packs the kind, the scene that was given it, a generation of
+ * that scene's handle table (bumped when a new version of the script takes
+ * over) and a slot. 0 is "none". The host checks every handle: a stale one
+ * (kept from before a reload), one from another scene or of another kind is
+ * reported once and ignored, never trusted. */
+typedef struct rb_shader { uint32_t id; } rb_shader;   /* a fullscreen or geometry program */
+typedef struct rb_texture { uint32_t id; } rb_texture; /* a PNG, or a render target's colour */
+typedef struct rb_target { uint32_t id; } rb_target;   /* a render target owned by the scene */
 
 /* Log levels for rb_context.log. */
 typedef enum rb_log_level {
@@ -79,7 +87,10 @@ typedef struct rb_target_desc {
 } rb_target_desc;
 
 /* What a scene knows about the frame being drawn. Times are in seconds. */
+/* This frame. Reached through a pointer from rb_context, so it can grow
+ * (fields are only ever appended) without moving anything in the context. */
 typedef struct rb_frame_info {
+    uint32_t struct_size;  /* sizeof(rb_frame_info) as the host compiled it */
     double time;           /* demo time */
     double scene_time;     /* time since the scene started */
     double scene_progress; /* 0 at the scene's start, 1 at its end */
@@ -87,43 +98,49 @@ typedef struct rb_frame_info {
     int64_t frame;         /* frame number */
     float resolution[2];   /* scene output size in pixels */
     float mouse[4];        /* Shadertoy's iMouse */
+    double bpm;            /* the demo's tempo (meta.bpm), 0 when it has none */
+    double bar;            /* bars since the demo's start, from 0 (0 without a bpm) */
+    double beat;           /* beats into this bar, from 0, fractional */
+    double fps;            /* the demo's frame rate (meta.fps) */
 } rb_frame_info;
 
 /* The context passed to every script call. [host-owned, in-call] */
 typedef struct rb_context {
     uint32_t abi_version;  /* RB_ABI_VERSION of the host */
     uint32_t struct_size;  /* sizeof(rb_context) as the host compiled it */
-    rb_frame_info frame;   /* this frame */
     void *host;            /* opaque: pass back as the first argument of every callback */
+    const rb_frame_info *frame; /* this frame; valid during the call it is given to */
 
     /* --- Resources, through the host's store (reloaded when their files change) --- */
     /* A fullscreen fragment shader (Shadertoy style or plain GLSL), by path. */
-    rb_handle (*shader)(void *host, const char *path);
+    rb_shader (*shader)(void *host, const char *path);
     /* A geometry shader: one file holding both stages, selected by
        RB_VERTEX_SHADER / RB_FRAGMENT_SHADER. */
-    rb_handle (*geometry_shader)(void *host, const char *path);
+    rb_shader (*geometry_shader)(void *host, const char *path);
     /* A PNG texture, by path. */
-    rb_handle (*texture)(void *host, const char *path);
+    rb_texture (*texture)(void *host, const char *path);
     /* A render target owned by this scene, by name; the same name gives the
        same target (recreated if desc changes). desc may be NULL. */
-    rb_handle (*render_target)(void *host, const char *name, const rb_target_desc *desc);
+    rb_target (*render_target)(void *host, const char *name, const rb_target_desc *desc);
+    /* A render target's colour, to sample in a later pass. */
+    rb_texture (*target_texture)(void *host, rb_target target);
 
     /* --- Uniforms, remembered per program until changed --- */
     /* count: 1 to 4 floats (float, vec2, vec3, vec4). */
-    void (*set_float)(void *host, rb_handle program, const char *name, const float *values, uint32_t count);
-    void (*set_int)(void *host, rb_handle program, const char *name, int32_t value);
+    void (*set_float)(void *host, rb_shader program, const char *name, const float *values, uint32_t count);
+    void (*set_int)(void *host, rb_shader program, const char *name, int32_t value);
     /* A texture or render target bound to a sampler2D uniform. */
-    void (*set_texture)(void *host, rb_handle program, const char *name, rb_handle texture);
+    void (*set_texture)(void *host, rb_shader program, const char *name, rb_texture texture);
 
     /* --- Drawing --- */
     /* Starts drawing into `target` (0: the scene's output); clears to
        clear_rgba unless it is NULL. */
-    void (*begin_pass)(void *host, rb_handle target, const float *clear_rgba);
+    void (*begin_pass)(void *host, rb_target target, const float *clear_rgba);
     void (*set_blend)(void *host, rb_blend mode);
     /* A fullscreen triangle with `program`; Shadertoy uniforms are set for you. */
-    void (*draw_fullscreen)(void *host, rb_handle program);
+    void (*draw_fullscreen)(void *host, rb_shader program);
     /* `count` vertices, copied into a host-owned buffer before the call returns. */
-    void (*draw_geometry)(void *host, rb_handle program, rb_primitive primitive,
+    void (*draw_geometry)(void *host, rb_shader program, rb_primitive primitive,
                           const rb_vertex *vertices, uint32_t count);
 
     /* --- Timeline --- */
@@ -171,9 +188,6 @@ typedef struct rb_script {
 
 /* The type of the entry symbol. */
 typedef const rb_script *(*rb_script_entry_fn)(void);
-
-/* The ABI version this header describes, for checks from languages without macros. */
-uint32_t rb_abi_version(void);
 
 #ifdef __cplusplus
 }

@@ -82,8 +82,10 @@ public final class ScriptLibrary: Loadable {
         }
         let description = script.pointee
         guard description.abi_version == RB_ABI_VERSION else {
-            throw RasterbarError(.abiMismatch, "built for Rasterbar ABI \(description.abi_version), this engine speaks \(RB_ABI_VERSION)",
-                                 at: library, hint: "delete the script cache (RASTERBAR_CACHE) to rebuild it")
+            let older = description.abi_version < RB_ABI_VERSION
+            throw RasterbarError(.abiMismatch, "built for Rasterbar's script ABI \(description.abi_version), this engine speaks ABI \(RB_ABI_VERSION)",
+                                 at: library, hint: older ? "it was built by an older Rasterbar: save the script (or run rasterbar check) and it is rebuilt for this one"
+                                                          : "it was built by a newer Rasterbar: use that one, or save the script to rebuild it here")
         }
         guard Int(description.struct_size) >= MemoryLayout<rb_script>.size,
               description.create != nil, description.frame != nil, description.save_state != nil, description.destroy != nil else {

@@ -81,6 +81,8 @@ final class ScriptScene {
     @discardableResult
     func start(_ library: ScriptLibrary, generation: Int, _ uniforms: FrameUniforms, params: [String: Double], fresh: Bool = false) -> Bool {
         guard let script = library.script else { return false }
+        // A new instance: handles given to any earlier one go stale.
+        host.newTable()
         host.beginFrame(uniforms, params: params)
         // Out-values the call writes go through raw memory, never `&` on a Swift
         // variable: an inout access is recorded by the runtime's exclusivity
