@@ -19,8 +19,6 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case noDisplay
         case graphicsUnavailable
         case includeCycle
-        /// Still being prepared in the background (a script compiling): not an error to report.
-        case pending
         case scriptCompile
         case scriptLoad
         case scriptTrap

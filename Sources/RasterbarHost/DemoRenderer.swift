@@ -279,7 +279,7 @@ public final class DemoRenderer {
     /// A script with nothing to run: dark grey while its first compile runs,
     /// the magenta stripes when it failed.
     func drawPlaceholder(_ script: ScriptScene, _ uniforms: FrameUniforms, into destination: RenderTarget) {
-        let compiling = script.library.isFallback && script.library.error == nil && script.trap == nil
+        let compiling = script.library.isFallback && script.library.isLoading && script.trap == nil
         renderer.draw(compiling ? nil : placeholder, uniforms, into: destination)
         if compiling {
             renderer.bind(destination)

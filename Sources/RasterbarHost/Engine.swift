@@ -95,8 +95,10 @@ public final class Engine {
         let background = options.backgroundCompiles ?? live
         compiler = ScriptCompiler(demoRoot: folder.root, blocking: !background, environment: options.environment)
         if background {
-            // A finished background compile reloads the script through the store, as a save would.
-            compiler.whenFinished { [weak watcher] script in watcher?.poke(script) }
+            // A finished background compile tells the store directly; the next sync loads it.
+            compiler.whenFinished { [weak store] script in
+                if let store, let key = try? ScriptLibrary.key(for: script) { store.invalidate(key) }
+            }
         }
         store.register(compiler)
         store.register(ScriptRecovery(environment: options.environment))

@@ -249,6 +249,26 @@ final class ScriptTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.contains("Scripts/Keeper.swift: set uniform: handle") && $0.contains("is stale") }.count, 1, "\(lines)")
     }
 
+    func testAFinishedBackgroundCompileReachesTheStoreDirectly() throws {
+        let t = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"resolution": [8, 8]}, "scenes": [{"name": "s", "start": 0, "end": 10, "script": "Scripts/Counter.swift"}]}"#,
+            "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
+            "Scripts/Counter.swift": counterScript(version: 1) + "\n// \(UUID())\n", // new bytes: a real compile
+        ])
+        var options = Engine.Options(mode: .live, watch: FileWatcher.Options())
+        options.context = .shared(sharedContext)
+        let engine = try Engine(folder: try DemoFolder.load(t.demoFile, checkFiles: false), options: options)
+        try engine.loadAll()
+        let library = try engine.store.get(try ScriptLibrary.key(for: "Scripts/Counter.swift"), as: ScriptLibrary.self)
+        XCTAssertTrue(library.isLoading, "compiling in the background")
+        XCTAssertNil(library.error, "compiling is a state, not an error")
+        // No file changes: the compile's end wakes a loop waiting on the watcher, and the next sync loads it.
+        XCTAssertTrue(engine.watcher!.waitForChange(timeout: 60))
+        XCTAssertEqual(engine.sync().map(\.description), ["script:Scripts/Counter.swift"])
+        XCTAssertFalse(library.isLoading)
+        XCTAssertEqual(library.generation, 1)
+    }
+
     func testOfflineFramesDependOnlyOnTheirTime() throws {
         let t = try TemporaryDemo(self, files: [
             "demo.json": #"{"meta": {"resolution": [8, 8], "fps": 30}, "scenes": [{"name": "s", "start": 1, "end": 9, "script": "Scripts/Counter.swift"}]}"#,

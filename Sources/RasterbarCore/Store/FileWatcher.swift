@@ -79,12 +79,6 @@ public final class FileWatcher: @unchecked Sendable {
         engine.watch(path, hash: hash)
     }
 
-    /// Reports `path` as changed now, whatever its content hash: for work that
-    /// finished elsewhere (a compiled script) so its dependants reload.
-    public func poke(_ path: String) {
-        engine.poke(path)
-    }
-
     /// Changes that settled since the last call: path -> new contents. Cheap
     /// when there are none (one atomic load).
     public func takeChanges() -> [String: FileSnapshot] {
@@ -106,6 +100,12 @@ public final class FileWatcher: @unchecked Sendable {
     @discardableResult
     public func waitForChange(timeout: Double) -> Bool {
         engine.waitForChange(timeout: timeout)
+    }
+
+    /// Ends a `waitForChange` at once though no file changed (work the store
+    /// waits for, like a script's compile, finished). Any thread.
+    public func wake() {
+        engine.wakeWaiters()
     }
 
     /// Things to tell the person (the polling fallback), each once.
@@ -143,6 +143,8 @@ final class WatchEngine: @unchecked Sendable {
     let options: Options
     let state = Mutex(State())
     let hasReady = Atomic<Bool>(false)
+    /// Set by `wake()`, taken by the `waitForChange` it ends.
+    let woken = Atomic<Bool>(false)
     /// Wakes `waitForChange` sleepers when `hasReady` turns true.
     let changed = ChangeSignal()
     let inotifyFD: Int32
@@ -208,25 +210,21 @@ final class WatchEngine: @unchecked Sendable {
         wake()
     }
 
-    func poke(_ path: String) {
-        let snapshot: FileSnapshot
-        do { snapshot = FileSnapshot(bytes: try FileIO.read(absolute(path))) } catch { snapshot = FileSnapshot(bytes: nil) }
-        state.withLock { s in
-            s.ready[path] = snapshot
-            if s.wanted[path] != nil { s.wanted[path] = Known(hash: snapshot.hash) }
-            hasReady.store(true, ordering: .releasing)
-        }
-        notifyChange()
-    }
-
     /// Tells sleepers that changes are ready (outside the state lock).
     func notifyChange() {
         changed.broadcast()
     }
 
     func waitForChange(timeout: Double) -> Bool {
-        if hasReady.load(ordering: .acquiring) { return true }
-        return changed.wait(timeout: timeout) { hasReady.load(ordering: .acquiring) }
+        let ready = { self.hasReady.load(ordering: .acquiring) || self.woken.exchange(false, ordering: .acquiringAndReleasing) }
+        if ready() { return true }
+        return changed.wait(timeout: timeout, until: ready)
+    }
+
+    /// Ends a `waitForChange` now: something other than a file is ready (the store's invalidations).
+    func wakeWaiters() {
+        woken.store(true, ordering: .releasing)
+        changed.broadcast()
     }
 
     func takeChanges() -> [String: FileSnapshot] {

@@ -1,3 +1,5 @@
+import Foundation
+
 // The resource store, in the style of Rust's warmy: resources keyed by path,
 // loaded by their type's loader, shared through handles whose value is swapped
 // in place on reload, and reloaded by an explicit `sync()` once per frame.
@@ -33,6 +35,9 @@ public final class Res<T> {
     public internal(set) var generation: Int
     /// The last load's error, until a load succeeds.
     public internal(set) var error: RasterbarError?
+    /// True while its new value is being prepared elsewhere (a script
+    /// compiling): `value` is the last good one (or the fallback) meanwhile.
+    public internal(set) var isLoading = false
 
     init(value: T, generation: Int, error: RasterbarError?) {
         self.value = value
@@ -42,6 +47,15 @@ public final class Res<T> {
 
     /// True while `value` is the fallback, not anything loaded.
     public var isFallback: Bool { generation == 0 }
+}
+
+/// Thrown by a loader whose value is being prepared elsewhere (a script
+/// compiling on a background queue): not an error. The store keeps the
+/// resource as it is, marks it loading, and reloads it when the work is done
+/// and calls `Store.invalidate`.
+public struct StillLoading: Error, Sendable {
+    public var what: String
+    public init(_ what: String) { self.what = what }
 }
 
 /// What a loader reads through; it records what the resource depends on.
@@ -191,16 +205,17 @@ public final class Store {
         do {
             res = Res(value: try T.load(from: context), generation: 1, error: nil)
         } catch {
-            let e = Self.asRasterbarError(error, key: key)
-            if e.kind == .pending, let fallback = T.fallback(for: key) {
+            if error is StillLoading, let fallback = T.fallback(for: key) {
                 // Not ready yet (compiling in the background): the fallback
-                // stands in, and the finished work triggers the real load.
+                // stands in, and the finished work invalidates the key.
                 res = Res(value: fallback, generation: 0, error: nil)
+                res.isLoading = true
                 let entry = makeEntry(key, res)
                 entries[key] = entry
                 record(entry, context)
                 return res
             }
+            let e = Self.asRasterbarError(error, key: key)
             guard let fallback = T.fallback(for: key) else {
                 // Not kept, so nothing would watch the files it tried: the
                 // resource that asked for it watches them instead, and retries.
@@ -223,11 +238,18 @@ public final class Store {
 
     func makeEntry<T: Loadable>(_ key: ResourceKey, _ res: Res<T>) -> Entry {
         Entry(key: key, kind: T.kind, handle: res, reload: { [unowned res] context in
-            res.value = try T.load(from: context)
+            do {
+                res.value = try T.load(from: context)
+            } catch let loading as StillLoading {
+                res.isLoading = true
+                throw loading
+            }
+            res.isLoading = false
             res.generation += 1
             res.error = nil
             return res.generation
         }, fail: { [unowned res] error in
+            res.isLoading = false
             res.error = error
         })
     }
@@ -238,6 +260,7 @@ public final class Store {
     /// nothing changed.
     @discardableResult
     public func sync() -> [ResourceKey] {
+        let invalidated = takeInvalidated()
         if let watcher {
             for warning in watcher.takeWarnings() { onEvent(.warning(message: warning)) }
         }
@@ -260,7 +283,28 @@ public final class Store {
             }
             forced.removeAll()
         }
-        return apply(changes, quiet: false)
+        return apply(changes, quiet: false, invalidated: invalidated)
+    }
+
+    private let invalidationLock = NSLock()
+    private var invalidations: Set<ResourceKey> = []
+
+    /// Reloads `key` (and what depends on it) at the next `sync()`, though no
+    /// file changed: work done elsewhere finished (a script's compile). Any
+    /// thread; wakes a loop waiting on the watcher.
+    public func invalidate(_ key: ResourceKey) {
+        invalidationLock.lock()
+        invalidations.insert(key)
+        invalidationLock.unlock()
+        watcher?.wake()
+    }
+
+    func takeInvalidated() -> Set<ResourceKey> {
+        invalidationLock.lock()
+        defer { invalidationLock.unlock() }
+        let keys = invalidations
+        invalidations.removeAll()
+        return keys
     }
 
     /// The engine wrote `bytes` to `path` (demo-relative) itself: what depends
@@ -273,14 +317,14 @@ public final class Store {
         return apply([path: FileSnapshot(bytes: bytes)], quiet: true)
     }
 
-    /// Reloads what depends on `changes`, dependencies first, each once.
-    func apply(_ changes: [String: FileSnapshot], quiet: Bool) -> [ResourceKey] {
-        guard !changes.isEmpty else { return [] }
+    /// Reloads what depends on `changes` or was invalidated, dependencies first, each once.
+    func apply(_ changes: [String: FileSnapshot], quiet: Bool, invalidated: Set<ResourceKey> = []) -> [ResourceKey] {
+        guard !changes.isEmpty || !invalidated.isEmpty else { return [] }
         let changed = Set(changes.keys)
 
-        // Everything reachable from the changed files through dependants.
+        // Everything reachable from the changed files and the invalidated keys through dependants.
         var affected: Set<ResourceKey> = []
-        var queue = changed.flatMap { fileDependants[$0] ?? [] }
+        var queue = changed.flatMap { fileDependants[$0] ?? [] } + invalidated.filter { entries[$0] != nil }
         while let key = queue.popLast() {
             guard affected.insert(key).inserted else { continue }
             queue.append(contentsOf: dependants[key] ?? [])
@@ -292,7 +336,7 @@ public final class Store {
             guard let entry = entries[key] else { continue }
             // Reload only for a real reason: an own file changed, or a dependency
             // reloaded with a new value. A failed dependency keeps its old value.
-            guard !entry.files.isDisjoint(with: changed) || !entry.resources.isDisjoint(with: succeeded) else { continue }
+            guard !entry.files.isDisjoint(with: changed) || !entry.resources.isDisjoint(with: succeeded) || invalidated.contains(key) else { continue }
             let context = LoadContext(key: key, store: self, changes: changes)
             let started = monotonicSeconds()
             loading.append(context)
@@ -311,8 +355,8 @@ public final class Store {
                 context.files.formUnion(entry.files)
                 context.resources.formUnion(entry.resources)
                 record(entry, context)
+                if error is StillLoading { continue } // the finished work invalidates it
                 let e = Self.asRasterbarError(error, key: key)
-                if e.kind == .pending { continue } // the finished work will trigger it again
                 entry.fail(e)
                 onEvent(.error(kind: entry.kind, key: key, error: e))
             }

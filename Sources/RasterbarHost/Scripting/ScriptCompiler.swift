@@ -9,8 +9,9 @@
 // - The engine generates each script's C entry point, so authors write no
 //   @_cdecl: `Scripts/Name.swift` must define `final class Name: Scene`.
 // - In the player, compiles run on a background queue and the render loop
-//   never waits: the store sees "pending" and the finished compile pokes the
-//   watcher, which reloads the script through the store like any save.
+//   never waits: the store marks the script loading, and the finished compile
+//   invalidates its key, so the next sync loads it: watcher -> store -> script
+//   loader -> compiler -> (background) -> store -> loader -> generation swap.
 import Foundation
 import RasterbarABI
 import RasterbarCore
@@ -103,7 +104,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     }
 
     /// The compiled library for `script` (demo-relative) whose contents are
-    /// `source`: its path when ready; throws its compile error, or `.pending`
+    /// `source`: its path when ready; throws its compile error, or `StillLoading`
     /// while a background compile runs.
     public func library(for script: String, source: [UInt8]) throws -> String {
         let name = try Self.typeName(of: script)
@@ -120,7 +121,7 @@ public final class ScriptCompiler: @unchecked Sendable {
         defer { lock.unlock() }
         switch jobs[hash] {
         case .compiling?:
-            throw RasterbarError(.pending, "compiling", at: script)
+            throw StillLoading("compiling \(script)")
         case let .done(result)?:
             return try result.get()
         case nil:
@@ -132,7 +133,7 @@ public final class ScriptCompiler: @unchecked Sendable {
                 lock.unlock()
                 onFinished(script)
             }
-            throw RasterbarError(.pending, "compiling", at: script)
+            throw StillLoading("compiling \(script)")
         }
     }
 
