@@ -94,6 +94,8 @@ public final class Engine {
         if background {
             // A finished background compile reloads the script through the store, as a save would.
             compiler.whenFinished { [weak watcher] script in watcher?.poke(script) }
+            // And a save starts compiling the moment the watcher has read it, not at the next sync().
+            watcher?.whenSettled { [weak compiler] path, bytes in compiler?.prefetch(script: path, source: bytes) }
         }
         store.register(compiler)
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)

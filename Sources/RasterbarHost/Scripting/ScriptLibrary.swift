@@ -45,6 +45,8 @@ public final class ScriptLibrary: Loadable {
         guard let compiler = context.service(ScriptCompiler.self) else {
             throw RasterbarError(.scriptLoad, "no script compiler is set up", at: script)
         }
+        // What the compiler has to say (a fallback to a slower path) comes out as store warnings.
+        defer { for warning in compiler.takeWarnings() { context.warn(warning) } }
         let library = try compiler.library(for: script, source: source)
         return try open(library, script: script, typeName: try ScriptCompiler.typeName(of: script))
     }
