@@ -79,35 +79,46 @@ struct ScriptReloadFigures {
     /// Of `toFrame`: the sync() that reloaded (dlopen), the first new frame's
     /// draw (the state handed over, the frame), and an ordinary frame's draw.
     var reloadSync: [Double] = [], firstDraw: [Double] = [], ordinaryDraw: [Double] = []
-    /// swift-frontend + ld.lld alone on the same edit, run after it (the direct path's only).
-    var floor: [Double] = []
 }
 
-/// Save-to-first-new-frame latency of a script, in a loop paced like the player
-/// (sync and draw every 1/60 s, the save landing anywhere inside a frame),
-/// with every compile taking `path`; `edits` are the saves' numbers.
-/// With `floor`, swift-frontend and ld.lld also run alone on each save's text after it.
-func scriptReloadLatency(name: String, path: ScriptCompiler.Path, edits: [Int], floor: ScriptCompiler? = nil,
-                         source: (Int) throws -> String) throws -> ScriptReloadFigures {
-    let (dir, _) = try scriptDemo(try source(edits[0] - 1), name: name)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    var options = Engine.Options(mode: .live, watch: FileWatcher.Options())
-    options.environment["RASTERBAR_COMPILE_PATH"] = path.rawValue
-    let engine = try Engine(folder: try DemoFolder.load(dir + "/demo.json"), options: options)
-    let store = engine.store, renderer = engine.renderer
-    try engine.loadAll()
-    let frames = FrameDriver(engine)
-    // The first generation is a cold compile (and starts the service): not measured.
-    while ScriptDiagnostics.runningGeneration(renderer, scene: 0) == nil {
-        store.sync()
-        try frames.draw()
-        usleep(2000)
-    }
+/// A live engine playing one script scene whose compiles take `path`; saves
+/// are measured one at a time, from the save to the end of the first frame
+/// the new generation draws, in a loop paced like the headless player.
+final class ReloadRig {
+    let name: String
+    let path: ScriptCompiler.Path
+    let dir: String
+    let engine: Engine
+    let frames: FrameDriver
     var figures = ScriptReloadFigures()
-    for save in edits {
+
+    init(name: String, path: ScriptCompiler.Path, first: String) throws {
+        self.name = name
+        self.path = path
+        dir = try scriptDemo(first, name: name).dir
+        var options = Engine.Options(mode: .live, watch: FileWatcher.Options())
+        options.environment["RASTERBAR_COMPILE_PATH"] = path.rawValue
+        engine = try Engine(folder: try DemoFolder.load(dir + "/demo.json"), options: options)
+        try engine.loadAll()
+        frames = FrameDriver(engine)
+        // The first generation is a cold compile (and starts the service): not measured.
+        let started = now()
+        while ScriptDiagnostics.runningGeneration(engine.renderer, scene: 0) == nil {
+            engine.store.sync()
+            try frames.draw()
+            usleep(2000)
+            if now() - started > 120 { fail("\(name) never loaded through \(path)") }
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// Saves `text` and plays until the new generation has drawn a frame.
+    func measure(_ text: String, save: Int) throws {
+        let store = engine.store, renderer = engine.renderer
         let compiled = engine.compiler.records.count
         let saved = now()
-        try Data(try source(save).utf8).write(to: URL(fileURLWithPath: "\(dir)/Scripts/\(name).swift"))
+        try Data(text.utf8).write(to: URL(fileURLWithPath: "\(dir)/Scripts/\(name).swift"))
         let before = ScriptDiagnostics.runningGeneration(renderer, scene: 0) ?? 0
         var nextFrame = saved - Double.random(in: 0..<(1.0 / 60))
         while true {
@@ -119,7 +130,7 @@ func scriptReloadLatency(name: String, path: ScriptCompiler.Path, edits: [Int], 
             if let g = ScriptDiagnostics.runningGeneration(renderer, scene: 0), g > before {
                 if !reloaded.isEmpty { figures.reloadSync.append((drawStarted - syncStarted) * 1000) }
                 figures.firstDraw.append((drawn - drawStarted) * 1000)
-                let latency = (now() - saved) * 1000
+                let latency = (drawn - saved) * 1000
                 let records = engine.compiler.records.dropFirst(compiled)
                 guard records.count == 1, let record = records.first, record.succeeded else {
                     fail("save \(save) of \(name): expected one successful compile, got \(records.map { "\($0.path) \($0.succeeded)" })")
@@ -134,7 +145,7 @@ func scriptReloadLatency(name: String, path: ScriptCompiler.Path, edits: [Int], 
                 figures.toFrame.append(latency - (record.ended - saved) * 1000)
                 figures.compiler.append(record.compilerMilliseconds)
                 figures.linker.append(record.linkerMilliseconds)
-                break
+                return
             }
             figures.ordinaryDraw.append((drawn - drawStarted) * 1000)
             if now() - saved > 20 { fail("save \(save) of \(name) never reloaded") }
@@ -144,15 +155,7 @@ func scriptReloadLatency(name: String, path: ScriptCompiler.Path, edits: [Int], 
             let wait = nextFrame - now()
             if wait > 0 { engine.watcher?.waitForChange(timeout: wait) }
         }
-        usleep(50_000)
-        if let floor {
-            let t = try floor.timeFrontendAndLink(script: "Scripts/\(name).swift", source: Array(try source(save).utf8))
-            figures.floor.append(t.frontend + t.link)
-            usleep(50_000)
-        }
     }
-    for warning in engine.compiler.takeWarnings() { print("    warning: \(warning)") }
-    return figures
 }
 
 /// `reloadsOnly`: the save-to-new-frame figures alone (`scripts-reload`).
@@ -190,21 +193,38 @@ func benchmarkScripts(reloadsOnly: Bool = false) throws {
     for (name, label, source) in [("Particles", "Scripts/Particles.swift + helpers", hundredLineScript),
                                   ("Pulse", "a small scene", small)] {
         let lines = try source(0).split(separator: "\n", omittingEmptySubsequences: false).count
-        print("  \(label) (\(lines) lines), \(saves) saves per path:")
-        // Each path gets its own edits, all new. The floor runs on the direct path's edits, after each.
-        for (index, path) in ScriptCompiler.Path.allCases.enumerated() where paths.contains(path) {
-            let edits = Array((index * 1000 + 1)...(index * 1000 + saves))
-            let f = try scriptReloadLatency(name: name, path: path, edits: edits, floor: path == .direct ? floor : nil, source: source)
+        print("  \(label) (\(lines) lines), \(saves) saves per path, the paths taking turns save by save (so all see the same machine):")
+        let rigs = try ScriptCompiler.Path.allCases.filter(paths.contains).enumerated().map { index, path in
+            try ReloadRig(name: name, path: path, first: try source(index * 1000))
+        }
+        var floorTimes: [Double] = []
+        for save in 1...saves {
+            for (index, rig) in rigs.enumerated() {
+                // Every save of every path is a new text.
+                let text = try source(index * 1000 + save)
+                try rig.measure(text, save: save)
+                usleep(50_000)
+                if rig.path == .direct {
+                    // swift-frontend and ld.lld alone on the same text, nothing else running.
+                    let t = try floor.timeFrontendAndLink(script: "Scripts/\(name).swift", source: Array(text.utf8))
+                    floorTimes.append(t.frontend + t.link)
+                    usleep(50_000)
+                }
+            }
+        }
+        func p(_ values: [Double], _ q: Double = 0.5) -> String { fmt(percentile(values, q), 1) }
+        for rig in rigs {
+            let f = rig.figures
+            for warning in rig.engine.compiler.takeWarnings() { print("    warning: \(warning)") }
             let built = f.paths.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
-            func p(_ values: [Double], _ q: Double = 0.5) -> String { fmt(percentile(values, q), 1) }
-            print("    \(path.rawValue.padding(to: 8)) p50 \(p(f.latency)) ms  p95 \(p(f.latency, 0.95)) ms  max \(fmt(f.latency.max() ?? 0, 1)) ms"
+            print("    \(rig.path.rawValue.padding(to: 8)) p50 \(p(f.latency)) ms  p95 \(p(f.latency, 0.95)) ms  max \(fmt(f.latency.max() ?? 0, 1)) ms"
                   + "  (built by: \(built))")
             print("             compiler p50 \(p(f.compiler)) ms, linker p50 \(p(f.linker)) ms; engine's part p50 \(p(f.engine)) ms  p95 \(p(f.engine, 0.95)) ms"
                   + " = save to compile start \(p(f.toStart)) + in the job \(p(f.inJob)) + compile end to new frame \(p(f.toFrame)) (p50s)")
             print("             of the last: the reloading sync() \(p(f.reloadSync)) ms, the first new frame's draw \(p(f.firstDraw)) ms"
                   + " (an ordinary frame's \(p(f.ordinaryDraw)) ms)")
-            if !f.floor.isEmpty {
-                print("    floor    swift-frontend + ld.lld alone on the same texts: p50 \(p(f.floor)) ms  p95 \(p(f.floor, 0.95)) ms")
+            if rig.path == .direct, !floorTimes.isEmpty {
+                print("    floor    swift-frontend + ld.lld alone on the direct path's texts: p50 \(p(floorTimes)) ms  p95 \(p(floorTimes, 0.95)) ms")
             }
         }
     }

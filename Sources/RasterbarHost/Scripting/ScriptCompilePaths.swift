@@ -46,22 +46,29 @@ extension ScriptCompiler {
     }
 
     func build(script: String, name: String, source: [UInt8], hash: String, sdk: SDK, output: String, spent: inout Spent) throws {
+        // Plain system calls for the job's files: Foundation's Data.write and
+        // removeItem took 1-5 ms of a compile here, open/write/rename 0.05.
         let temp = output + ".tmp-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: temp) }
+        defer { unlink(temp) }
         func publish() throws {
-            try? FileManager.default.removeItem(atPath: output)
-            try FileManager.default.moveItem(atPath: temp, toPath: output)
+            guard rename(temp, output) == 0 else {
+                throw RasterbarError(.scriptCompile, "cannot move the library into the cache: \(String(cString: strerror(errno)))", at: output)
+            }
         }
         let work = "\(cacheRoot)/\(sdk.key)/work/\(name)-\(hash)-\(getpid())"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        // The libraries' folder may have been emptied away since the SDK was built.
-        try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         // Compile the bytes that were hashed, not whatever the file holds by now.
         let sourceFile = "\(work)/\(name).swift"
         let entryFile = "\(work)/RasterbarEntry.swift"
-        try Data(source).write(to: URL(fileURLWithPath: sourceFile))
-        try Data(Self.entrySource(typeName: name).utf8).write(to: URL(fileURLWithPath: entryFile))
+        let objectFile = "\(work)/\(name).o"
+        defer {
+            for file in [sourceFile, entryFile, objectFile, objectFile + ".autolink"] { unlink(file) }
+            if rmdir(work) != 0 { try? FileManager.default.removeItem(atPath: work) }
+        }
+        // The libraries' folder may have been emptied away since the SDK was built.
+        try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileIO.writeAtomically(source, to: sourceFile)
+        try FileIO.writeAtomically(Array(Self.entrySource(typeName: name).utf8), to: entryFile)
         let module = "Script_\(name)_\(hash.prefix(8))"
         func driver() throws -> Subprocess.Result {
             spent.path = .driver
@@ -73,7 +80,7 @@ extension ScriptCompiler {
 
         if preferredPath == .service, let plan = directPlan(sdk) {
             do {
-                if try compileWithService(plan: plan, sdk: sdk, source: sourceFile, entry: entryFile, object: "\(work)/\(name).o",
+                if try compileWithService(plan: plan, sdk: sdk, source: sourceFile, entry: entryFile, object: objectFile,
                                           module: module, output: temp, directory: work, spent: &spent) {
                     return try publish()
                 }
@@ -83,7 +90,7 @@ extension ScriptCompiler {
         }
         if preferredPath != .driver, let plan = directPlan(sdk) {
             spent.path = .direct
-            let outcome = compileDirect(plan: plan, source: sourceFile, entry: entryFile, object: "\(work)/\(name).o",
+            let outcome = compileDirect(plan: plan, source: sourceFile, entry: entryFile, object: objectFile,
                                         module: module, output: temp, directory: work, spent: &spent)
             switch outcome {
             case .built:
