@@ -31,6 +31,10 @@ let package = Package(
         // from these sources; it is a target here only so every build checks it.
         // The host never links it.
         .target(name: "RasterbarSDK", dependencies: ["RasterbarABI"]),
+        // The script compile service (sourcekitd in a helper process, beside the
+        // player). The engine builds it with the toolchain's clang at run time;
+        // it is a target here only so every build checks it. Nothing links it.
+        .target(name: "RasterbarCompileService"),
 
         // MARK: Engine layers
         // Core data without GL: demo model, JSON, shader source assembly, images, playback clock.

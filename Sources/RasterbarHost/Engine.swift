@@ -99,6 +99,8 @@ public final class Engine {
             compiler.whenFinished { [weak store] script in
                 if let store, let key = try? ScriptLibrary.key(for: script) { store.invalidate(key) }
             }
+            // And a save starts compiling the moment the watcher has read it, not at the next sync().
+            watcher?.whenSettled { [weak compiler] path, bytes in compiler?.prefetch(script: path, source: bytes) }
         }
         store.register(compiler)
         store.register(ScriptRecovery(environment: options.environment))

@@ -1,5 +1,5 @@
 // rasterbar-bench: prints the engine's figures against its targets.
-// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts]]`; BENCHMARKS.md
+// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts|scripts-reload]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
 import Foundation
@@ -171,6 +171,7 @@ do {
         try benchmarkColdStart()
         try benchmarkScripts()
     }
+    if only == "scripts-reload" { try benchmarkScripts(reloadsOnly: true) }
 } catch {
     fail("\(error)")
 }

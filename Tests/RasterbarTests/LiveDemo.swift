@@ -14,9 +14,11 @@ final class LiveDemo {
     /// Live frames drawn so far.
     var frame = 0
 
+    /// `environment` overrides variables of the process's for the engine (a compile path, a cache).
     init(_ test: XCTestCase, files: [String: String], options: FileWatcher.Options = FileWatcher.Options(),
-         scriptTimeout: Double = 2, prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
-        harness = try StoreHarness(test, files: files, options: options, engine: true, scriptTimeout: scriptTimeout, prepare: prepare)
+         scriptTimeout: Double = 2, environment: [String: String] = [:], prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
+        harness = try StoreHarness(test, files: files, options: options, engine: true, scriptTimeout: scriptTimeout, environment: environment,
+                                   prepare: prepare)
         engine = harness.engine!
         try engine.loadAll()
     }
@@ -24,14 +26,14 @@ final class LiveDemo {
     /// A demo whose one scene runs script `name` (from 0 to 1000 s, params
     /// answer=42) with Shaders/solid.frag painting `uColor`.
     static func script(_ test: XCTestCase, script: String, name: String = "Counter", extraFiles: [String: String] = [:],
-                       scriptTimeout: Double = 2) throws -> LiveDemo {
+                       scriptTimeout: Double = 2, environment: [String: String] = [:]) throws -> LiveDemo {
         var files = [
             "demo.json": #"{"meta": {"resolution": [8, 8]}, "scenes": [{"name": "s", "start": 0, "end": 1000, "script": "Scripts/\#(name).swift", "params": {"answer": 42}}]}"#,
             "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
             "Scripts/\(name).swift": script,
         ]
         files.merge(extraFiles) { $1 }
-        return try LiveDemo(test, files: files, scriptTimeout: scriptTimeout)
+        return try LiveDemo(test, files: files, scriptTimeout: scriptTimeout, environment: environment)
     }
 
     /// The frame at `time` drawn with offline inputs; the pixel at (x, y) as RGB.

@@ -53,12 +53,13 @@ final class StoreHarness {
 
     /// `prepare` runs once the files are written, before anything loads (binary files).
     init(_ test: XCTestCase, files: [String: String], options: FileWatcher.Options = FileWatcher.Options(), engine: Bool = false,
-         scriptTimeout: Double = 2, prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
+         scriptTimeout: Double = 2, environment: [String: String] = [:], prepare: (TemporaryDemo) throws -> Void = { _ in }) throws {
         demo = try TemporaryDemo(test, files: files)
         try prepare(demo)
         if engine {
             sharedContext.makeCurrent()
             var engineOptions = Engine.Options(mode: .live, watch: options)
+            engineOptions.environment.merge(environment) { $1 }
             engineOptions.context = .shared(sharedContext)
             engineOptions.backgroundCompiles = false
             engineOptions.scriptTimeout = scriptTimeout

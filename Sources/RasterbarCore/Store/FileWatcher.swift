@@ -79,6 +79,14 @@ public final class FileWatcher: @unchecked Sendable {
         engine.watch(path, hash: hash)
     }
 
+    /// Calls `settled(path, bytes)` on the watcher's thread for every change
+    /// it reads, as soon as it is read (before `sync()` takes it): for work
+    /// that can start early, like compiling a saved script. It must return
+    /// quickly. Replaces any earlier callback.
+    public func whenSettled(_ settled: @escaping @Sendable (String, [UInt8]) -> Void) {
+        engine.settled.withLock { $0 = settled }
+    }
+
     /// Changes that settled since the last call: path -> new contents. Cheap
     /// when there are none (one atomic load).
     public func takeChanges() -> [String: FileSnapshot] {
@@ -142,6 +150,8 @@ final class WatchEngine: @unchecked Sendable {
     let root: String
     let options: Options
     let state = Mutex(State())
+    /// Told of each change read (see `FileWatcher.whenSettled`).
+    let settled = Mutex<(@Sendable (String, [UInt8]) -> Void)?>(nil)
     let hasReady = Atomic<Bool>(false)
     /// Set by `wake()`, taken by the `waitForChange` it ends.
     let woken = Atomic<Bool>(false)
@@ -450,6 +460,7 @@ final class WatchEngine: @unchecked Sendable {
         // Events queued while reading (the next save truncating the file, say)
         // must be seen before deciding that what was read is the file's content.
         if inotifyFD >= 0 { readEvents(&buffer) }
+        var read: [(String, [UInt8])] = []
         let any: Bool = state.withLock { s in
             var any = false
             for (path, serial) in due {
@@ -468,6 +479,7 @@ final class WatchEngine: @unchecked Sendable {
                 if snapshot.hash != known.hash || snapshot.readError != nil {
                     s.wanted[path] = Known(hash: snapshot.hash)
                     s.ready[path] = snapshot
+                    if let bytes = snapshot.bytes { read.append((path, bytes)) }
                     any = true
                 }
             }
@@ -475,6 +487,9 @@ final class WatchEngine: @unchecked Sendable {
             return any
         }
         if any { notifyChange() }
+        if !read.isEmpty, let settled = settled.withLock({ $0 }) {
+            for (path, bytes) in read { settled(path, bytes) }
+        }
     }
 }
 

@@ -111,6 +111,9 @@ public final class LoadContext {
     /// A service registered on the store (e.g. the script compiler).
     public func service<T: AnyObject>(_ type: T.Type) -> T? { store.service(type) }
 
+    /// Tells the person something that is not an error (a warning event).
+    public func warn(_ message: String) { store.onEvent(.warning(message: message)) }
+
     /// Gets another resource and makes this one depend on it.
     public func get<T: Loadable>(_ key: ResourceKey, as type: T.Type = T.self) throws -> Res<T> {
         resources.insert(key)

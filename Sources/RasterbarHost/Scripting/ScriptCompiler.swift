@@ -1,5 +1,5 @@
-// Compiles scene scripts to shared libraries with swiftc, into a
-// content-addressed cache, off the render thread.
+// Compiles scene scripts to shared libraries, into a content-addressed
+// cache, off the render thread.
 //
 // - The SDK (Sources/RasterbarSDK, over rasterbar.h) is built once per engine
 //   version into the cache and linked by every script; the host never links it.
@@ -12,6 +12,10 @@
 //   never waits: the store marks the script loading, and the finished compile
 //   invalidates its key, so the next sync loads it: watcher -> store -> script
 //   loader -> compiler -> (background) -> store -> loader -> generation swap.
+// - The same contents are compiled once per process: concurrent requests
+//   share one job, and a failure is remembered for those bytes.
+// - How a compile runs (the compile service, swift-frontend and ld.lld
+//   directly, or the swiftc driver) is in ScriptCompilePaths.swift.
 import Foundation
 import RasterbarABI
 import RasterbarCore
@@ -34,6 +38,38 @@ public final class ScriptCompiler: @unchecked Sendable {
             .deletingLastPathComponent().path
     }
 
+    /// How a compile reaches the compiler.
+    public enum Path: String, Sendable, CaseIterable {
+        /// `swiftc`, the driver: it plans, then runs swift-frontend,
+        /// swift-autolink-extract and clang (which runs the linker).
+        case driver
+        /// swift-frontend, then ld.lld, run by the engine from command lines
+        /// derived once from the driver (`CompilePlan`).
+        case direct
+        /// The compile service (sourcekitd in a helper process that is
+        /// already running, so no swift-frontend starts), then ld.lld.
+        case service
+    }
+
+    /// One finished compile, for benchmarks and tools.
+    public struct Record: Sendable {
+        public let script: String
+        /// The content hash the library is cached under.
+        public let hash: String
+        /// The path that produced the result (the last one tried).
+        public let path: Path
+        public let succeeded: Bool
+        /// Milliseconds in compiler processes (or the service's request), all attempts.
+        public let compilerMilliseconds: Double
+        /// Milliseconds in the linker.
+        public let linkerMilliseconds: Double
+        /// The whole job: files, processes, cache.
+        public let milliseconds: Double
+        /// When the job started and ended (monotonic seconds).
+        public let started: Double
+        public let ended: Double
+    }
+
     enum Job {
         case compiling
         case done(Result<String, RasterbarError>)
@@ -46,13 +82,36 @@ public final class ScriptCompiler: @unchecked Sendable {
     let sourcesRoot: String
     /// True: compile inline (render, check); false: on the background queue (play).
     let blocking: Bool
+    /// The path compiles take first: `$RASTERBAR_COMPILE_PATH` (driver,
+    /// direct or service), else the service for background compiles (the
+    /// player) and direct for inline ones (one compile per script: nothing
+    /// to keep warm). A path that cannot work falls back to the next one.
+    public let preferredPath: Path
     /// Called on the compile queue when a background compile of a script finishes.
     var onFinished: @Sendable (String) -> Void = { _ in }
 
-    private let lock = NSLock()
+    /// Guards `jobs` and what goes with them; waited on by inline callers of a running job.
+    private let jobsLock = NSCondition()
+    /// Every content compiled or compiling in this process, by hash: each
+    /// is compiled once, and a failure is remembered.
     private var jobs: [String: Job] = [:]
-    private var sdk: Result<SDK, RasterbarError>?
+    /// Scripts asked for: a settled save of one of these starts compiling at once.
+    private var knownScripts: Set<String> = []
+    private var finished: [Record] = []
+    private var warnings: [String] = []
+    private var warned: Set<String> = []
+
+    let lock = NSLock()
+    var sdk: Result<SDK, RasterbarError>?
     private let queue = DispatchQueue(label: "rasterbar.script-compiler", qos: .userInitiated)
+
+    /// The direct path's command lines (or why there are none), derived on first use.
+    let planLock = NSLock()
+    var planState: Result<CompilePlan, RasterbarError>?
+    /// The compile service (or why there is none), started on first use. Its
+    /// lock also serialises requests: one helper, one compile at a time.
+    let serviceLock = NSLock()
+    var serviceState: Result<CompileService, RasterbarError>?
 
     /// The built SDK: where scripts find its module and library.
     struct SDK {
@@ -66,7 +125,17 @@ public final class ScriptCompiler: @unchecked Sendable {
         cacheRoot = Self.defaultCacheRoot(environment: environment)
         sourcesRoot = Self.sourcesRoot(environment: environment)
         scriptFlags = (environment["RASTERBAR_SCRIPT_OPTIMIZE"] == "1" ? ["-O"] : ["-Onone"]) + Self.flags
+        preferredPath = environment["RASTERBAR_COMPILE_PATH"].flatMap(Path.init(rawValue:)) ?? (blocking ? .direct : .service)
         self.environment = environment
+    }
+
+    deinit {
+        serviceLock.lock()
+        if case let .success(service)? = serviceState {
+            service.stop()
+            try? FileManager.default.removeItem(atPath: service.logPath)
+        }
+        serviceLock.unlock()
     }
 
     /// swiftc, looked up on first use (a demo without scripts never asks).
@@ -105,36 +174,119 @@ public final class ScriptCompiler: @unchecked Sendable {
 
     /// The compiled library for `script` (demo-relative) whose contents are
     /// `source`: its path when ready; throws its compile error, or `StillLoading`
-    /// while a background compile runs.
+    /// while a background compile runs. The same contents are compiled once
+    /// per process: a second caller shares the running job (inline callers
+    /// wait for it), and a failed compile's error is kept for those bytes.
     public func library(for script: String, source: [UInt8]) throws -> String {
         let name = try Self.typeName(of: script)
         let sdk = try self.builtSDK()
         EditorSupport.scriptLoading(script, sdk: sdk, compiler: self) // compile_commands.json, for editors
-        let hash = Self.hex(contentHash(source + Array("\0\(sdk.key)\0\(Self.entryTemplateVersion)\0\(scriptFlags.joined(separator: " "))".utf8)))
-        let output = "\(cacheRoot)/\(sdk.key)/scripts/\(name)-\(hash).so"
+        let (hash, output) = cacheEntry(name: name, source: source, sdk: sdk)
+        jobsLock.lock()
+        knownScripts.insert(script)
+        jobsLock.unlock()
         if FileManager.default.fileExists(atPath: output) { return output }
-        if blocking {
-            let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
-            return try result.get()
-        }
-        lock.lock()
-        defer { lock.unlock() }
-        switch jobs[hash] {
-        case .compiling?:
-            throw StillLoading("compiling \(script)")
-        case let .done(result)?:
-            return try result.get()
-        case nil:
-            jobs[hash] = .compiling
-            queue.async { [self] in
-                let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
-                lock.lock()
-                jobs[hash] = .done(result)
-                lock.unlock()
-                onFinished(script)
+        jobsLock.lock()
+        while true {
+            switch jobs[hash] {
+            case .compiling?:
+                if !blocking {
+                    jobsLock.unlock()
+                    throw StillLoading("compiling \(script)")
+                }
+                jobsLock.wait()
+            case let .done(.success(path))? where !FileManager.default.fileExists(atPath: path):
+                jobs[hash] = nil // the cache was emptied meanwhile
+            case let .done(result)?:
+                jobsLock.unlock()
+                return try result.get()
+            case nil:
+                jobs[hash] = .compiling
+                jobsLock.unlock()
+                if blocking {
+                    let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
+                    finish(hash, result)
+                    return try result.get()
+                }
+                startInBackground(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
+                throw StillLoading("compiling \(script)")
             }
-            throw StillLoading("compiling \(script)")
         }
+    }
+
+    /// Starts compiling `source` for `script` now, in the background, if the
+    /// script was asked for before and these contents are neither built nor
+    /// compiling: the file watcher calls this the moment a save has been read,
+    /// so the compile need not wait for the render loop's next `sync()`. The
+    /// store's reload then finds the job running (or done). Any thread; cheap.
+    public func prefetch(script: String, source: [UInt8]) {
+        guard !blocking, let name = try? Self.typeName(of: script) else { return }
+        jobsLock.lock()
+        let known = knownScripts.contains(script)
+        jobsLock.unlock()
+        // Never wait here (the watcher's thread): an SDK still building means no prefetch.
+        guard known, lock.try() else { return }
+        let built = try? sdk?.get()
+        lock.unlock()
+        guard let sdk = built else { return }
+        let (hash, output) = cacheEntry(name: name, source: source, sdk: sdk)
+        if FileManager.default.fileExists(atPath: output) { return }
+        jobsLock.lock()
+        guard jobs[hash] == nil else { return jobsLock.unlock() }
+        jobs[hash] = .compiling
+        jobsLock.unlock()
+        startInBackground(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
+    }
+
+    /// The cache key of `source` and the library's path.
+    func cacheEntry(name: String, source: [UInt8], sdk: SDK) -> (hash: String, output: String) {
+        let hash = Self.hex(contentHash(source + Array("\0\(sdk.key)\0\(Self.entryTemplateVersion)\0\(scriptFlags.joined(separator: " "))".utf8)))
+        return (hash, "\(cacheRoot)/\(sdk.key)/scripts/\(name)-\(hash).so")
+    }
+
+    private func startInBackground(script: String, name: String, source: [UInt8], hash: String, sdk: SDK, output: String) {
+        queue.async { [self] in
+            let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
+            finish(hash, result)
+            onFinished(script)
+        }
+    }
+
+    private func finish(_ hash: String, _ result: Result<String, RasterbarError>) {
+        jobsLock.lock()
+        jobs[hash] = .done(result)
+        jobsLock.broadcast()
+        jobsLock.unlock()
+    }
+
+    // MARK: What it tells
+
+    /// Something the person should know (a fallback to a slower path); each message once.
+    func warn(_ message: String) {
+        jobsLock.lock()
+        if warned.insert(message).inserted { warnings.append(message) }
+        jobsLock.unlock()
+    }
+
+    /// Warnings since the last call (the script loader reports them as store warnings).
+    public func takeWarnings() -> [String] {
+        jobsLock.lock()
+        defer { warnings.removeAll(); jobsLock.unlock() }
+        return warnings
+    }
+
+    /// Every compile this compiler finished, oldest first (the last 1000).
+    public var records: [Record] {
+        jobsLock.lock()
+        defer { jobsLock.unlock() }
+        return finished
+    }
+
+    func record(_ record: Record) {
+        jobsLock.lock()
+        finished.append(record)
+        if finished.count > 1000 { finished.removeFirst(finished.count - 1000) }
+        jobsLock.unlock()
     }
 
     // MARK: The SDK
@@ -217,36 +369,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     /// `RASTERBAR_SCRIPT_OPTIMIZE=1` builds them with -O (a separate cache entry).
     let scriptFlags: [String]
 
-    // MARK: One script
-
-    func compile(script: String, name: String, source: [UInt8], hash: String, sdk: SDK, output: String) -> Result<String, RasterbarError> {
-        do {
-            let toolchain = try self.toolchain.get()
-            let work = "\(cacheRoot)/\(sdk.key)/work/\(name)-\(hash)-\(getpid())"
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: work) }
-            // Compile the bytes that were hashed, not whatever the file holds by now.
-            let sourceFile = "\(work)/\(name).swift"
-            let entryFile = "\(work)/RasterbarEntry.swift"
-            try Data(source).write(to: URL(fileURLWithPath: sourceFile))
-            try Data(Self.entrySource(typeName: name).utf8).write(to: URL(fileURLWithPath: entryFile))
-            let temp = output + ".tmp-\(getpid())"
-            let arguments = ["-emit-library", "-parse-as-library", "-module-name", "Script_\(name)_\(hash.prefix(8))"] + scriptFlags
-                + ["-I", sdk.directory, "-L", sdk.directory, "-lRasterbarSDK", "-Xlinker", "-rpath", "-Xlinker", sdk.directory,
-                   "-module-cache-path", "\(cacheRoot)/modules", "-o", temp, sourceFile, entryFile]
-            let result = try Subprocess.run(toolchain.swiftc, arguments, directory: work)
-            guard result.status == 0 else {
-                try? FileManager.default.removeItem(atPath: temp)
-                return .failure(Self.diagnose(result.output, script: script, typeName: name, sourceFile: sourceFile, entryFile: entryFile))
-            }
-            try FileManager.default.moveItem(atPath: temp, toPath: output)
-            return .success(output)
-        } catch let e as RasterbarError {
-            return .failure(e)
-        } catch {
-            return .failure(RasterbarError(.scriptCompile, "\(error)", at: script))
-        }
-    }
+    // MARK: One script (the paths are in ScriptCompilePaths.swift)
 
     /// The C entry point of a script, generated so that authors write none.
     static func entrySource(typeName: String) -> String {
@@ -266,9 +389,11 @@ public final class ScriptCompiler: @unchecked Sendable {
         """
     }
 
-    /// swiftc's output as one error about the script's own file and line.
-    static func diagnose(_ output: String, script: String, typeName: String, sourceFile: String, entryFile: String) -> RasterbarError {
-        struct Diagnostic { var file: String; var line: Int; var column: Int; var message: String }
+    /// One `path:line:column: error: message` line of compiler output.
+    struct Diagnostic { var file: String; var line: Int; var column: Int; var message: String }
+
+    /// The errors in compiler output that name a file and line.
+    static func errors(in output: String) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for line in output.split(separator: "\n") {
             // path:line:column: error: message
@@ -278,6 +403,19 @@ public final class ScriptCompiler: @unchecked Sendable {
             diagnostics.append(Diagnostic(file: String(parts[0]), line: l, column: c,
                                           message: parts[4].trimmingCharacters(in: .whitespaces)))
         }
+        return diagnostics
+    }
+
+    /// True when `output` holds an error in the script or its generated entry:
+    /// the script does not compile, whatever ran the compiler.
+    static func blamesScript(_ output: String, sourceFile: String, entryFile: String) -> Bool {
+        errors(in: output).contains { $0.file == sourceFile || $0.file == entryFile }
+    }
+
+    /// The compiler's output (swiftc's, swift-frontend's or the compile
+    /// service's: the same lines) as one error about the script's own file and line.
+    static func diagnose(_ output: String, script: String, typeName: String, sourceFile: String, entryFile: String) -> RasterbarError {
+        let diagnostics = errors(in: output)
         let own = diagnostics.filter { $0.file == sourceFile }
         if let first = own.first {
             let rest = own.dropFirst().map { "\(script):\($0.line):\($0.column): error: \($0.message)" }

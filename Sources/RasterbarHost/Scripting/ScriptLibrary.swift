@@ -45,6 +45,8 @@ public final class ScriptLibrary: Loadable {
         guard let compiler = context.service(ScriptCompiler.self) else {
             throw RasterbarError(.scriptLoad, "no script compiler is set up", at: script)
         }
+        // What the compiler has to say (a fallback to a slower path) comes out as store warnings.
+        defer { for warning in compiler.takeWarnings() { context.warn(warning) } }
         var library = try compiler.library(for: script, source: source)
         // After a crash the supervisor may have ruled this very library out.
         if let recovery = context.service(ScriptRecovery.self) { library = try recovery.library(for: script, compiled: library) }
