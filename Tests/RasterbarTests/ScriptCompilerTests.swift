@@ -153,7 +153,8 @@ final class ScriptCompilerTests: XCTestCase {
             exec '\(real)' "$@"
 
             """.utf8).write(to: URL(fileURLWithPath: folder + "/swiftc"))
-        try Data("#!/bin/sh\necho \"frontend $*\" >> '\(log)'\nexec '\(frontend)' \"$@\"\n".utf8)
+        // Slow enough that a second request surely arrives while the first compiles.
+        try Data("#!/bin/sh\necho \"frontend $*\" >> '\(log)'\nsleep 0.5\nexec '\(frontend)' \"$@\"\n".utf8)
             .write(to: URL(fileURLWithPath: folder + "/swift-frontend"))
         chmod(folder + "/swiftc", 0o755)
         chmod(folder + "/swift-frontend", 0o755)
@@ -169,18 +170,22 @@ final class ScriptCompilerTests: XCTestCase {
         let log = cache + "/runs.log"
         let env = environment(cache: cache, path: .direct, ["SWIFTC": try loggingToolchain(log: log)])
 
-        // Inline: two threads ask for the same bytes at once; one compiles, both get it.
+        // Inline: a second thread asks for the same bytes while the first
+        // compiles; one compile, and both get the library.
         let inline = ScriptCompiler(demoRoot: cache, blocking: true, environment: env)
         let text = Array((counterScript(version: 3) + "\n// \(UUID())\n").utf8)
-        let results = Mutex<[String]>([])
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            let path = (try? inline.library(for: "Scripts/Counter.swift", source: text)) ?? "failed"
-            results.withLock { $0.append(path) }
-        }
-        let paths = results.withLock { $0 }
-        XCTAssertEqual(paths.count, 2)
-        XCTAssertEqual(Set(paths).count, 1, "\(paths)")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: paths[0]), "\(paths)")
+        let first = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            first.withLock { $0 = try? inline.library(for: "Scripts/Counter.swift", source: text) }
+            done.signal()
+        }.start()
+        let deadline = Date().addingTimeInterval(60)
+        while compilerRuns(log) == 0, Date() < deadline { usleep(10_000) } // the first is compiling
+        let second = try inline.library(for: "Scripts/Counter.swift", source: text)
+        XCTAssertEqual(done.wait(timeout: .now() + 120), .success)
+        XCTAssertEqual(first.withLock { $0 }, second)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: second))
         XCTAssertEqual(compilerRuns(log), 1, (try? FileIO.readText(log)) ?? "")
         XCTAssertEqual(inline.records.count, 1)
         XCTAssertEqual(inline.records.last?.path, .direct, "$SWIFTC's own frontend ran, directly")
@@ -198,8 +203,8 @@ final class ScriptCompilerTests: XCTestCase {
         // In the background: asking again while it compiles, and the watcher's
         // early start (prefetch) of the same bytes, share the job.
         let background = ScriptCompiler(demoRoot: cache, blocking: false, environment: env)
-        let done = DispatchSemaphore(value: 0)
-        background.whenFinished { _ in done.signal() }
+        let finished = DispatchSemaphore(value: 0)
+        background.whenFinished { _ in finished.signal() }
         let next = Array((counterScript(version: 5) + "\n// \(UUID())\n").utf8)
         for _ in 0..<2 {
             XCTAssertThrowsError(try background.library(for: "Scripts/Counter.swift", source: next)) {
@@ -207,12 +212,12 @@ final class ScriptCompilerTests: XCTestCase {
             }
         }
         background.prefetch(script: "Scripts/Counter.swift", source: next)
-        XCTAssertEqual(done.wait(timeout: .now() + 120), .success)
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success)
         XCTAssertNotNil(try background.library(for: "Scripts/Counter.swift", source: next))
         // A save read by the watcher starts compiling before anyone asks.
         let saved = Array((counterScript(version: 6) + "\n// \(UUID())\n").utf8)
         background.prefetch(script: "Scripts/Counter.swift", source: saved)
-        XCTAssertEqual(done.wait(timeout: .now() + 120), .success)
+        XCTAssertEqual(finished.wait(timeout: .now() + 120), .success)
         XCTAssertNotNil(try background.library(for: "Scripts/Counter.swift", source: saved))
         XCTAssertEqual(compilerRuns(log), 4, (try? FileIO.readText(log)) ?? "")
         XCTAssertEqual(background.records.count, 2)

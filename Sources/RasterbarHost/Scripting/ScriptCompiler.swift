@@ -101,6 +101,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     private var warnings: [String] = []
     private var warned: Set<String> = []
 
+    /// Guards `sdk`; held while the SDK builds.
     let lock = NSLock()
     var sdk: Result<SDK, RasterbarError>?
     private let queue = DispatchQueue(label: "rasterbar.script-compiler", qos: .userInitiated)
