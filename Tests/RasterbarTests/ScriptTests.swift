@@ -6,14 +6,16 @@ import XCTest
 @testable import RasterbarHost
 
 /// A script scene that paints (version/255, counter/255, 1) through a uniform.
-func counterScript(version: Int, name: String = "Counter", state: String = "var frames = 0", body: String = "") -> String {
+/// `stateProperty` and `initBody` let a test hook the state's accessors and `init`.
+func counterScript(version: Int, name: String = "Counter", state: String = "var frames = 0", body: String = "",
+                   stateProperty: String = "var state = State()", initBody: String = "") -> String {
     """
     import RasterbarSDK
 
     final class \(name): Scene {
         struct State: Codable { \(state) }
-        var state = State()
-        init() {}
+        \(stateProperty)
+        init() { \(initBody) }
         func frame(_ context: Context) {
             state.frames += 1
             \(body)

@@ -8,24 +8,8 @@ import XCTest
 final class ScriptTimeoutTests: XCTestCase {
     /// The counter scene with hooks: code in `init`, in `frame`, and a state getter.
     func script(version: Int, initBody: String = "", frameBody: String = "", stateGetter: String? = nil) -> String {
-        let state = stateGetter.map { "var stored = State()\n    var state: State { get { \($0); return stored } set { stored = newValue } }" }
-            ?? "var state = State()"
-        return """
-            import RasterbarSDK
-
-            final class Counter: Scene {
-                struct State: Codable { var frames = 0 }
-                \(state)
-                init() { \(initBody) }
-                func frame(_ context: Context) {
-                    state.frames += 1
-                    \(frameBody)
-                    let solid = context.shader("Shaders/solid.frag")
-                    context.set(solid, "uColor", Vec4(Float(\(version)) / 255, Float(state.frames % 256) / 255, 1, 1))
-                    context.fullscreen(solid)
-                }
-            }
-            """
+        let property = stateGetter.map { "var stored = State()\n    var state: State { get { \($0); return stored } set { stored = newValue } }" }
+        return counterScript(version: version, body: frameBody, stateProperty: property ?? "var state = State()", initBody: initBody)
     }
 
     let limit = 0.4
