@@ -23,6 +23,12 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // The player's overlay text, from a font in Debian's packages.
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // Music decoding (OGG Vorbis, WAV, FLAC, MP3): a well-kept decoder from Debian, never our own.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // Music playback: SDL's audio alone (a real device, or its dummy driver where there is none).
+        .systemLibrary(name: "CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
+        // Tempo and first-beat detection for `rasterbar tempo` and `check`.
+        .systemLibrary(name: "CAubio", pkgConfig: "aubio", providers: [.apt(["libaubio-dev"])]),
         // sigsetjmp/siglongjmp around every script call, which Swift cannot express.
         .target(name: "RasterbarGuard"),
         // The versioned C ABI between host and scene scripts: the only thing that crosses.
@@ -37,12 +43,12 @@ let package = Package(
         .target(name: "RasterbarCompileService"),
 
         // MARK: Engine layers
-        // Core data without GL: demo model, JSON, shader source assembly, images, playback clock.
-        .target(name: "RasterbarCore", dependencies: ["CPNG"]),
+        // Core data without GL: demo model, JSON, shader source assembly, images, music, playback clocks.
+        .target(name: "RasterbarCore", dependencies: ["CPNG", "CSndFile"]),
         // The OpenGL backend: programs, framebuffers, the scene renderer, EGL headless context.
         .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL", "CFreeType"]),
         // The host: the window, the headless renderer and the player loop.
-        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL"]),
+        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL", "CSDL2", "CAubio"]),
 
         // MARK: Executables
         .executableTarget(

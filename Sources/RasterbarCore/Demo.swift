@@ -15,6 +15,41 @@ public struct Demo: Sendable, Equatable {
         /// Beats per minute, for musical time ("8:0") and the overlay's bar:beat.
         public var bpm: Double?
         public var beatsPerBar: Int
+        /// The soundtrack, if the demo has one.
+        public var music: Music?
+    }
+
+    /// The soundtrack: a file, where in it demo time 0 falls, and how loud it plays.
+    public struct Music: Sendable, Equatable {
+        /// Path of an OGG Vorbis, WAV, FLAC or MP3 file, relative to the demo's root folder.
+        public var file: String
+        /// Seconds into the file at demo time 0.
+        public var offset: Double = 0
+        /// Playback level, 0...1 (the spectrum and exports hear the file as mixed at this level only in exports).
+        public var volume: Double = 1
+        /// Where meta.music is written in demo.json, for messages about it.
+        public var origin: String
+
+        public init(file: String, offset: Double = 0, volume: Double = 1, origin: String) {
+            self.file = file
+            self.offset = offset
+            self.volume = volume
+            self.origin = origin
+        }
+
+        /// Seconds into the file at demo time `time`.
+        public func fileTime(at time: Double) -> Double { time + offset }
+    }
+
+    /// What a scene channel (iChannel0..3) is bound to.
+    public enum Channel: Sendable, Equatable {
+        /// A PNG, by path relative to the demo's root folder.
+        case image(String)
+        /// The soundtrack as Shadertoy gives it: a 512x2 texture, row 0 the spectrum, row 1 the waveform.
+        case music
+
+        /// The PNG path, for an image channel.
+        public var imagePath: String? { if case let .image(p) = self { return p } else { return nil } }
     }
 
     /// What draws a scene.
@@ -59,12 +94,15 @@ public struct Demo: Sendable, Equatable {
         public var blend: Blend = .over
         /// Named numbers the scene reads: uniforms for shaders, `param` for scripts.
         public var params: [String: Double] = [:]
-        /// PNG paths bound to iChannel0..3 (nil: nothing bound).
-        public var channels: [String?] = []
+        /// What iChannel0..3 are bound to (nil: nothing).
+        public var channels: [Channel?] = []
         /// PNG paths bound to sampler2D uniforms by name.
         public var textures: [NamedTexture] = []
         /// Where the scene is written in demo.json, for messages about it.
         public var origin: String
+
+        /// The PNGs this scene samples: image channels, then named textures.
+        public var imagePaths: [String] { channels.compactMap { $0?.imagePath } + textures.map(\.path) }
 
         /// True for a script scene.
         public var isScript: Bool { if case .script = source { return true } else { return false } }
@@ -151,10 +189,19 @@ public struct Demo: Sendable, Equatable {
     public var referencedFiles: [(path: String, field: String, origin: String)] {
         scenes.enumerated().flatMap { i, scene -> [(path: String, field: String, origin: String)] in
             [(scene.source.path, "scenes[\(i)].\(scene.isScript ? "script" : "shader")", scene.origin)]
-                + scene.channels.enumerated().compactMap { c, path in path.map { ($0, "scenes[\(i)].channels[\(c)]", scene.origin) } }
+                + scene.channels.enumerated().compactMap { c, channel in channel?.imagePath.map { ($0, "scenes[\(i)].channels[\(c)]", scene.origin) } }
                 + scene.textures.map { ($0.path, "scenes[\(i)].textures.\($0.uniform)", scene.origin) }
-        }
+        } + (meta.music.map { [($0.file, "meta.music", $0.origin)] } ?? [])
     }
+
+    /// Every PNG a scene of the demo samples (channels and named textures), once each, in order.
+    public var imagePaths: [String] {
+        var seen: Set<String> = []
+        return scenes.flatMap { $0.imagePaths }.filter { seen.insert($0).inserted }
+    }
+
+    /// True when some scene binds the music to a channel.
+    public var listensToMusic: Bool { scenes.contains { $0.channels.contains(.music) } }
 }
 
 extension Demo: Loadable {

@@ -90,7 +90,8 @@ struct DemoReader {
                              duration: 0, bpm: nil, beatsPerBar: 4)
         var durationValue: JSONValue?
         if let m = root["meta"] {
-            _ = try members(m, "meta", allowed: ["title", "author", "resolution", "fps", "duration", "bpm", "beatsPerBar"])
+            _ = try members(m, "meta", allowed: ["title", "author", "resolution", "fps", "duration", "bpm", "beatsPerBar", "music"])
+            if let v = m["music"] { meta.music = try music(v) }
             if let v = m["title"] { meta.title = try string(v, "meta.title") }
             if let v = m["author"] { meta.author = try string(v, "meta.author") }
             if let v = m["resolution"] { meta.resolution = try resolution(v, "meta.resolution") }
@@ -234,11 +235,12 @@ struct DemoReader {
             }
         }
         if let channels = value["channels"] {
-            let items = try array(channels, "\(path).channels", of: "up to 4 PNG paths (or null)")
+            let items = try array(channels, "\(path).channels", of: "up to 4 channels: PNG paths, \"music\" or null")
             guard items.count <= 4 else { throw fail(channels, "\(path).channels", "has \(items.count) entries; Shadertoy has 4 channels") }
             scene.channels = try items.enumerated().map { i, item in
                 if case .null = item.kind { return nil }
-                return try filePath(item, "\(path).channels[\(i)]")
+                if case .string("music") = item.kind { return .music }
+                return .image(try filePath(item, "\(path).channels[\(i)]"))
             }
         }
         if let textures = value["textures"] {
@@ -251,6 +253,31 @@ struct DemoReader {
             }
         }
         return scene
+    }
+
+    /// `"music": "Music/track.ogg"` or `{"file": ..., "offset": seconds, "volume": 0...1}`.
+    func music(_ value: JSONValue) throws -> Demo.Music {
+        var music = Demo.Music(file: "", origin: "\(file):\(value.line):\(value.column)")
+        if case .string = value.kind {
+            music.file = try filePath(value, "meta.music")
+            return music
+        }
+        guard case .object = value.kind else {
+            throw fail(value, "meta.music", "must be a file path or {\"file\", \"offset\", \"volume\"}, found \(value.typeName)",
+                       hint: "for example \"music\": \"Music/track.ogg\"")
+        }
+        _ = try members(value, "meta.music", allowed: ["file", "offset", "volume"])
+        guard let f = value["file"] else { throw fail(value, "meta.music.file", "missing", hint: "name the music file: \"file\": \"Music/track.ogg\"") }
+        music.file = try filePath(f, "meta.music.file")
+        if let v = value["offset"] {
+            music.offset = try number(v, "meta.music.offset")
+            guard music.offset >= 0 else { throw fail(v, "meta.music.offset", "must be 0 or more seconds into the file, found \(music.offset)") }
+        }
+        if let v = value["volume"] {
+            music.volume = try number(v, "meta.music.volume")
+            guard (0...1).contains(music.volume) else { throw fail(v, "meta.music.volume", "must be between 0 and 1, found \(music.volume)") }
+        }
+        return music
     }
 
     /// A string holding a path inside the demo folder.

@@ -160,7 +160,7 @@ public struct ImageDifference: Sendable, CustomStringConvertible {
 
 extension String {
     /// A number with two decimals, without Foundation.
-    init(format2 value: Double) {
+    public init(format2 value: Double) {
         let scaled = (value * 100).rounded()
         let whole = Int(scaled / 100), frac = Int(abs(scaled).truncatingRemainder(dividingBy: 100))
         self = "\(whole).\(frac < 10 ? "0" : "")\(frac)"

@@ -28,6 +28,8 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         case toolchainMissing
         /// A control channel line that is not a command the player knows.
         case invalidCommand
+        /// A music file that is missing, empty, corrupt or not audio, or an offset past its end.
+        case invalidMusic
     }
 
     /// Which error this is; stable across releases.

@@ -26,6 +26,14 @@ public struct FrameUniforms: Sendable, Equatable {
     public var date: SIMD4<Float>
     /// Beats since the demo started (rbBeat; 0 without a bpm).
     public var beat: Double = 0
+    /// The music's sample rate (iSampleRate): the file's, 44100 without music.
+    public var sampleRate: Double = 44100
+    /// Seconds into the music file (demo time plus meta.music.offset; demo time without music).
+    public var musicTime: Double = 0
+    /// The music's spectrum and waveform at this frame's time (silent without music).
+    public var music: MusicFrame = .silent
+    /// Playback time of each channel's media (iChannelTime): the music time for a music channel.
+    public var channelTime: SIMD4<Float> = .zero
     /// Sync tracks and scene params, set as uniforms of the same name where a program declares them.
     public var named: [NamedUniform] = []
 
@@ -125,7 +133,10 @@ public final class SceneRenderer {
         if l.frame >= 0 { glUniform1i(l.frame, GLint(truncatingIfNeeded: uniforms.frame)) }
         if l.mouse >= 0 { glUniform4f(l.mouse, uniforms.mouse.x, uniforms.mouse.y, uniforms.mouse.z, uniforms.mouse.w) }
         if l.date >= 0 { glUniform4f(l.date, uniforms.date.x, uniforms.date.y, uniforms.date.z, uniforms.date.w) }
-        if l.sampleRate >= 0 { glUniform1f(l.sampleRate, 44100) }
+        if l.sampleRate >= 0 { glUniform1f(l.sampleRate, Float(uniforms.sampleRate)) }
+        if l.channelTime >= 0 {
+            withUnsafeBytes(of: uniforms.channelTime) { glUniform1fv(l.channelTime, 4, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+        }
         if l.demoTime >= 0 { glUniform1f(l.demoTime, Float(uniforms.demoTime)) }
         if l.sceneProgress >= 0 { glUniform1f(l.sceneProgress, Float(uniforms.sceneProgress)) }
         if l.beat >= 0 { glUniform1f(l.beat, Float(uniforms.beat)) }

@@ -29,6 +29,32 @@ public final class Texture: Loadable {
         glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_WRAP_T), GL_REPEAT)
     }
 
+    /// A single-channel (R8) texture, linearly filtered and clamped, whose
+    /// bytes are replaced every frame: Shadertoy's music input.
+    public init(singleChannelWidth width: Int, height: Int) {
+        size = PixelSize(width: width, height: height)
+        var tex: GLuint = 0
+        glGenTextures(1, &tex)
+        name = tex
+        glBindTexture(glEnum(GL_TEXTURE_2D), tex)
+        glTexImage2D(glEnum(GL_TEXTURE_2D), 0, GL_R8, GLsizei(width), GLsizei(height), 0, glEnum(GL_RED), glEnum(GL_UNSIGNED_BYTE), nil)
+        glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
+        glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
+        glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
+        glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_WRAP_T), GL_CLAMP_TO_EDGE)
+    }
+
+    /// Replaces a single-channel texture's bytes (rows bottom-up: row 0 is texture y 0).
+    public func replace(singleChannel bytes: [UInt8]) {
+        precondition(bytes.count == size.width * size.height, "a texture's bytes must cover it exactly")
+        glBindTexture(glEnum(GL_TEXTURE_2D), name)
+        glPixelStorei(glEnum(GL_UNPACK_ALIGNMENT), 1)
+        bytes.withUnsafeBytes {
+            glTexSubImage2D(glEnum(GL_TEXTURE_2D), 0, 0, 0, GLsizei(size.width), GLsizei(size.height),
+                            glEnum(GL_RED), glEnum(GL_UNSIGNED_BYTE), $0.baseAddress)
+        }
+    }
+
     deinit {
         var tex = name
         glDeleteTextures(1, &tex)

@@ -9,6 +9,8 @@ import RasterbarGL
 public struct CheckReport: Sendable {
     /// Every problem, one line each.
     public var problems: [RasterbarError]
+    /// What looks wrong but plays (a bpm that disagrees with the music), one line each.
+    public var warnings: [String] = []
     /// What was checked and how it went, for a person.
     public var summary: String
 }
@@ -38,14 +40,35 @@ public enum DemoChecker {
             let key = geometry ? try ShaderProgram.geometryKey(for: file) : try ShaderProgram.key(for: file)
             if let e = try store.get(key, as: ShaderProgram.self).error { problems.append(e) }
         }
-        let textures = Set(demo.scenes.flatMap { $0.channels.compactMap { $0 } + $0.textures.map(\.path) })
-        for path in textures.sorted() where FileIO.isFile(folder.path(of: path)) {
+        let textures = demo.imagePaths
+        for path in textures where FileIO.isFile(folder.path(of: path)) {
             if let e = try renderer.texture(for: path).error { problems.append(e) }
         }
+        var warnings: [String] = []
+        if let music = demo.meta.music, FileIO.isFile(folder.path(of: music.file)) {
+            if let e = try renderer.musicError() {
+                problems.append(e)
+            } else if let bpm = demo.meta.bpm, let clip = try renderer.musicClip()?.value {
+                warnings += tempoWarning(bpm: bpm, music: music, clip: clip)
+            }
+        }
         let summary = "\(folder.file): " + [count(demo.scenes.count, "scene"), count(shaderFiles.count, "shader"),
-                                            count(demo.scripts.count, "script"), count(textures.count, "texture")].joined(separator: ", ")
+                                            count(demo.scripts.count, "script"), count(textures.count, "texture"),
+                                            count(demo.meta.music == nil ? 0 : 1, "music file")].joined(separator: ", ")
             + ": " + (problems.isEmpty ? "no problems" : count(problems.count, "problem"))
-        return CheckReport(problems: problems, summary: summary)
+            + (warnings.isEmpty ? "" : ", " + count(warnings.count, "warning"))
+        return CheckReport(problems: problems, warnings: warnings, summary: summary)
+    }
+
+    /// A warning when meta.bpm and the music's detected tempo differ by more than 1%.
+    static func tempoWarning(bpm: Double, music: Demo.Music, clip: AudioClip) -> [String] {
+        guard let found = try? Tempo.estimate(clip, name: music.file) else {
+            return ["\(music.origin): meta.bpm \(String(format2: bpm)) could not be checked: no steady beat found in \(music.file)"]
+        }
+        guard !found.agrees(with: bpm) else { return [] }
+        return ["\(music.origin): meta.bpm \(String(format2: bpm)) disagrees with \(music.file), which plays at \(String(format2: found.bpm)) bpm "
+                + "(first beat at \(String(format2: found.firstBeat)) s): musical times (\"8:0\") will drift off the music; "
+                + "set \"bpm\": \(String(format2: found.bpm)) or see `rasterbar tempo \(music.file)`"]
     }
 
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

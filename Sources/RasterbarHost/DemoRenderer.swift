@@ -53,6 +53,8 @@ public final class DemoRenderer {
     var watchdog: Watchdog?
     /// Told each time a script generation takes over: script, library path, generation.
     public var onScriptGeneration: ((String, String, Int) -> Void)?
+    /// The soundtrack's spectrum and waveform, for music channels and scripts.
+    let music = MusicInput()
     /// Drawn where a scene has nothing to show: the crawling magenta stripes.
     lazy var placeholder: ShaderProgram? = ShaderProgram.fallback(for: try! .file("placeholder"))
 
@@ -103,6 +105,33 @@ public final class DemoRenderer {
         return t
     }
 
+    /// The decoded soundtrack named by meta.music (nil without one); a broken
+    /// file gives silence and an error, a broken reload keeps the last good mix.
+    public func musicClip() throws -> Res<AudioClip>? {
+        guard let music = demo.meta.music else { return nil }
+        return try store.get(try .file(music.file), as: AudioClip.self)
+    }
+
+    /// What is wrong with the soundtrack, at meta.music: the file (missing,
+    /// empty, corrupt, not audio) or an offset past its end.
+    public func musicError() throws -> RasterbarError? {
+        guard let music = demo.meta.music, let clip = try musicClip() else { return nil }
+        if let e = clip.error {
+            return RasterbarError(.invalidMusic, "meta.music: \(music.file): \(e.message)", at: music.origin, hint: e.hint)
+        }
+        if music.offset >= clip.value.duration {
+            return RasterbarError(.invalidMusic, "meta.music.offset: \(String(format2: music.offset)) s is past the end of \(music.file) (\(String(format2: clip.value.duration)) s long)",
+                                  at: music.origin, hint: "use an offset under \(String(format2: clip.value.duration)) s, or a longer file")
+        }
+        return nil
+    }
+
+    /// The music at demo time `time` (silence without music or before it loads).
+    func musicFrame(at time: Double) throws -> MusicFrame {
+        guard let music = demo.meta.music, let clip = try musicClip() else { return .silent }
+        return self.music.frame(clip: clip.value, offset: music.offset, fps: demo.meta.fps, time: time)
+    }
+
     /// The running script of a scene (one instance per scene).
     func scriptScene(for scene: Demo.Scene, path: String) throws -> ScriptScene {
         let id = "\(scene.name)|\(path)"
@@ -125,10 +154,11 @@ public final class DemoRenderer {
         var errors: [RasterbarError] = []
         for scene in demo.scenes {
             if let e = try sourceError(scene) { errors.append(e) }
-            for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
+            for path in scene.imagePaths {
                 if let e = try texture(for: path).error { errors.append(e) }
             }
         }
+        if let e = try musicError() { errors.append(e) }
         return errors
     }
 
@@ -147,10 +177,11 @@ public final class DemoRenderer {
         let active = demo.activeScenes(at: time)
         let mixes = active.count > 1 || active.contains { demo.transition(at: time, layer: demo.scenes[$0].layer) != nil }
         if mixes, compositor == nil, let e = compositorFailure { return e }
+        if let e = try musicError() { return e }
         for index in scenesDrawn(at: time) {
             let scene = demo.scenes[index]
             if let e = try sourceError(scene) { return e }
-            for path in scene.channels.compactMap({ $0 }) + scene.textures.map(\.path) {
+            for path in scene.imagePaths {
                 if let e = try texture(for: path).error { return e }
             }
         }
@@ -247,10 +278,18 @@ public final class DemoRenderer {
         let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
         switch scene.source {
         case let .shader(path):
-            let channels = try scene.channels.map { try $0.map { try texture(for: $0).value } }
+            var u = uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed)
+            let channels = try scene.channels.enumerated().map { unit, channel -> Texture? in
+                switch channel {
+                case nil: return nil
+                case let .image(png)?: return try texture(for: png).value
+                case .music?:
+                    u.channelTime[unit] = Float(u.musicTime)
+                    return music.texture(showing: u.music)
+                }
+            }
             let textures = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
-            renderer.draw(try program(for: path).value, uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed),
-                          channels: channels, named: textures, into: destination)
+            renderer.draw(try program(for: path).value, u, channels: channels, named: textures, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
             script.host.output = destination
@@ -295,6 +334,13 @@ public final class DemoRenderer {
                               frameRate: demo.meta.fps, frame: inputs.frame, mouse: inputs.mouse, date: inputs.date)
         u.named = named
         u.beat = demo.meta.bpm.map { time * $0 / 60 } ?? 0
+        if let music = demo.meta.music, let clip = try? musicClip() {
+            u.sampleRate = clip.value.rate
+            u.musicTime = music.fileTime(at: time)
+            u.music = (try? musicFrame(at: time)) ?? .silent
+        } else {
+            u.musicTime = time
+        }
         return u
     }
 }

@@ -34,6 +34,11 @@ public final class Engine {
         public var scriptTimeout: Double = 2
         /// Process environment: toolchain, cache, EGL platform, script flags.
         public var environment: [String: String]
+        /// Where a live engine plays meta.music: the sound device, or the silent
+        /// null output (which still drives demo time). Offline engines play nothing.
+        public var audio: AudioChoice = .null
+        /// The person's playback level, 0...1, times meta.music.volume.
+        public var volume: Double = 1
 
         public init(mode: Mode, size: PixelSize? = nil, watch: FileWatcher.Options? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -59,8 +64,13 @@ public final class Engine {
     public let renderer: DemoRenderer
     /// The headless context the engine draws with, kept alive as long as the engine.
     public let context: HeadlessContext?
-    /// Where demo time comes from (real time, a frame grid, later the music).
-    public private(set) var clock: TimeSource
+    /// Where demo time comes from: the music while a soundtrack plays live,
+    /// otherwise real time or the frame grid.
+    public var clock: TimeSource { soundtrack?.clock ?? baseClock }
+    /// The clock without music.
+    var baseClock: TimeSource
+    /// The live soundtrack, while the demo has one.
+    var soundtrack: Soundtrack?
     /// Demo time, pause and looping: the player's rules.
     public private(set) var playback: Playback
     /// Receives every load, reload, error and warning, on the GL thread, as it happens.
@@ -105,7 +115,7 @@ public final class Engine {
         store.register(compiler)
         store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
-        clock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
+        baseClock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
         if live { StderrTap.start() }
         // Live or not, a script call that does not return in time is ended.
@@ -121,9 +131,10 @@ public final class Engine {
     public func start(at start: Double, paused: Bool, loops: Bool, sceneLoop: Range<Double>? = nil, clock: TimeSource? = nil) {
         playback = Playback(duration: demo.meta.duration, start: start, loops: loops, paused: paused)
         playback.setSceneLoop(sceneLoop)
-        if let clock { self.clock = clock }
-        self.clock.seek(to: playback.time)
+        if let clock { baseClock = clock }
         self.clock.setPaused(paused)
+        self.clock.seek(to: playback.time)
+        syncMusic()
     }
 
     /// Applies a player command to time (seek, pause, scene loop, ...); the
@@ -177,7 +188,28 @@ public final class Engine {
     public func sync() -> [ResourceKey] {
         let reloaded = store.sync()
         if playback.duration != demo.meta.duration { playback.setDuration(demo.meta.duration) }
+        syncMusic()
         return reloaded
+    }
+
+    /// Live: plays meta.music (a new mix, offset or volume carries on at the
+    /// same demo time) and lets it drive demo time; without music, the
+    /// monotonic clock takes over where the music was.
+    func syncMusic() {
+        guard options.mode == .live else { return }
+        guard let music = demo.meta.music, let clip = try? renderer.musicClip()?.value else {
+            if let old = soundtrack {
+                old.close()
+                soundtrack = nil
+                baseClock.seek(to: playback.time)
+                baseClock.setPaused(playback.paused)
+            }
+            return
+        }
+        if let soundtrack, soundtrack.follow(clip: clip, music: music, at: playback.time) { return }
+        soundtrack?.close()
+        soundtrack = Soundtrack(clip: clip, music: music, choice: options.audio, level: options.volume,
+                                start: playback.time, paused: playback.paused) { [relay] in relay.send($0) }
     }
 
     /// Loads every scene's shader or script and its textures now, so problems

@@ -2,6 +2,8 @@
 // to a video. Every frame is a pure function of its time, so a range exported
 // alone gives the same files as the same frames inside a longer export; PNG
 // names carry the frame's absolute number (frame-000120.png is 120/fps s).
+// With meta.music the soundtrack of exactly the range rides along: AAC in
+// .mp4/.mov/.mkv, Opus in .webm, and audio.wav beside a PNG sequence.
 //
 // The GL thread only renders: pixels come back through a ring of pixel buffer
 // objects a few frames later, PNGs are encoded and written on worker threads,
@@ -100,15 +102,30 @@ public final class Exporter {
         }
     }
 
+    /// The music of exactly the exported frames as a WAV file, aligned to the
+    /// first frame; nil for a demo without music. A broken music file stops
+    /// the export (a release must not go out silent by mistake).
+    func soundtrack() throws -> [UInt8]? {
+        guard let music = engine.demo.meta.music, let clip = try engine.renderer.musicClip() else { return nil }
+        if let e = try engine.renderer.musicError() { throw e }
+        let frames = range.frames
+        let start = range.time(of: frames.lowerBound)
+        let samples = Int((Double(frames.count) / range.fps * clip.value.rate).rounded())
+        return clip.value.wav(from: music.fileTime(at: start), frames: samples, volume: music.volume)
+    }
+
     /// Renders every frame of the range; `progress` is called on this thread.
     @discardableResult
     public func run(progress: (ExportProgress) -> Void = { _ in }) throws -> Int {
         try validate()
         let size = engine.target.size
+        let audio = try soundtrack()
         let sink: FrameSink
         switch destination {
-        case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
-        case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, environment: environment)
+        case let .pngSequence(folder):
+            sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
+            if let audio { try FileIO.writeAtomically(audio, to: folder + "/audio.wav") }
+        case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, environment: environment)
         case .discard: sink = DiscardSink()
         }
         var finished = false
@@ -240,7 +257,14 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
 /// Pipes raw frames to ffmpeg, which writes the video to a temporary file
 /// renamed into place when it succeeds.
 final class VideoSink: FrameSink, @unchecked Sendable {
-    /// Container extension -> ffmpeg encoder arguments.
+    /// Container extension -> ffmpeg audio encoder arguments (AAC, Opus for WebM).
+    static let audioCodecs: [String: [String]] = [
+        "mp4": ["-c:a", "aac", "-b:a", "192k"],
+        "mov": ["-c:a", "aac", "-b:a", "192k"],
+        "mkv": ["-c:a", "aac", "-b:a", "192k"],
+        "webm": ["-c:a", "libopus", "-b:a", "160k", "-ar", "48000"],
+    ]
+    /// Container extension -> ffmpeg video encoder arguments.
     static let codecs: [String: [String]] = [
         "mp4": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
         "mov": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"],
@@ -250,6 +274,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
 
     let path: String
     let temp: String
+    /// The soundtrack's WAV while ffmpeg reads it.
+    let tempAudio: String?
     let pool = BufferPool()
     let process = Process()
     let input: FileHandle
@@ -270,7 +296,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
                              hint: "install it (apt-get install ffmpeg), or export PNG frames with --out frames/")
     }
 
-    init(path: String, size: PixelSize, fps: Double, environment: [String: String]) throws {
+    /// `audio`: the soundtrack of exactly the exported range as WAV bytes, or nil.
+    init(path: String, size: PixelSize, fps: Double, audio: [UInt8]? = nil, environment: [String: String]) throws {
         let ffmpeg = try Self.locate(environment)
         guard size.width % 2 == 0, size.height % 2 == 0 else {
             throw RasterbarError(.invalidArgument, "video needs an even width and height, not \(size)", hint: "choose an even --size")
@@ -282,12 +309,22 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
             throw RasterbarError(.outputNotWritable, "cannot write: the folder does not exist or is not writable", at: path)
         }
+        var audioArguments: [String] = []
+        if let audio {
+            let wav = temp + ".wav"
+            try FileIO.writeAtomically(audio, to: wav)
+            tempAudio = wav
+            audioArguments = ["-i", wav]
+        } else {
+            tempAudio = nil
+        }
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = ["-hide_banner", "-loglevel", "error", "-y",
                              "-f", "rawvideo", "-pixel_format", "rgba", "-video_size", "\(size.width)x\(size.height)",
-                             "-framerate", String(fps), "-i", "-",
+                             "-framerate", String(fps), "-i", "-"] + audioArguments + [
                              // GL's rows come bottom-up: ffmpeg turns them over.
-                             "-vf", "vflip", "-r", String(fps)] + (Self.codecs[ext] ?? []) + [temp]
+                             "-vf", "vflip", "-r", String(fps)] + (Self.codecs[ext] ?? [])
+            + (audio == nil ? [] : ["-map", "0:v", "-map", "1:a"] + (Self.audioCodecs[ext] ?? [])) + [temp]
         let pipe = Pipe()
         process.standardInput = pipe
         process.standardOutput = FileHandle.nullDevice
@@ -334,6 +371,7 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         try? input.close()
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
+        if let tempAudio { try? FileManager.default.removeItem(atPath: tempAudio) }
         try check()
         guard process.terminationStatus == 0 else {
             try? FileManager.default.removeItem(atPath: temp)
@@ -354,5 +392,6 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: temp)
+        if let tempAudio { try? FileManager.default.removeItem(atPath: tempAudio) }
     }
 }

@@ -74,6 +74,28 @@ public struct Context {
     /// Shadertoy's iMouse.
     public var mouse: Vec4 { let m = raw.pointee.frame.pointee.mouse; return Vec4(m.0, m.1, m.2, m.3) }
 
+    // MARK: Music
+
+    /// True when the host's frame info has the music fields (it was built with them).
+    var hasMusic: Bool {
+        Int(raw.pointee.frame.pointee.struct_size) >= MemoryLayout<rb_frame_info>.offset(of: \.sample_rate)! + MemoryLayout<Double>.size
+    }
+    /// The music's spectrum now: 512 values from 0 to 1, low frequencies first
+    /// (bin i is around i * sampleRate / 2048 Hz), as Shadertoy's music texture row 0.
+    /// All 0 without music; empty only from a host too old to have music.
+    public var spectrum: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.spectrum : nil, count: hasMusic ? 512 : 0)
+    }
+    /// The music's waveform now: the last 512 samples, 0 to 1 with 0.5 silent, as the texture's row 1.
+    public var waveform: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.waveform : nil, count: hasMusic ? 512 : 0)
+    }
+    /// Seconds into the music file (demo time plus meta.music.offset).
+    public var musicTime: Double { hasMusic ? raw.pointee.frame.pointee.music_time : time }
+    /// The music's sample rate (Shadertoy's iSampleRate).
+    public var sampleRate: Double { hasMusic ? raw.pointee.frame.pointee.sample_rate : 44100 }
+
+
     // MARK: Resources
 
     /// A fullscreen fragment shader by path (Shadertoy style or plain GLSL).

@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self, Check.self],
+        subcommands: [Play.self, Render.self, Check.self, TempoCommand.self],
         defaultSubcommand: Play.self
     )
 }
@@ -86,6 +86,12 @@ struct Play: ParsableCommand {
     @Flag(help: "Run the player in this process, with no supervisor to restart it if a script takes it down.")
     var noSupervise = false
 
+    @Flag(help: "Play the music silently (the null output): demo time still follows it.")
+    var mute = false
+
+    @Option(help: "Music volume, 0 to 1 (times meta.music.volume; default 1).")
+    var volume: Double = 1
+
     func run() throws {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
@@ -114,6 +120,11 @@ struct Play: ParsableCommand {
             options.control = control
             options.scriptTimeout = try scripts.timeout()
             options.snapshot = snapshot
+            guard volume.isFinite, (0...1).contains(volume) else {
+                throw RasterbarError(.invalidArgument, "--volume \(volume) is out of range", hint: "use 0 (silent) to 1 (full)")
+            }
+            options.volume = volume
+            options.mute = mute
             options.watch.debounce = debounce / 1000
             if poll || environment["RASTERBAR_WATCH"] == "poll" { options.watch.mode = .polling }
             guard debounce >= 0, debounce <= 10_000 else {
@@ -251,8 +262,30 @@ struct Check: ParsableCommand {
             for problem in report.problems {
                 FileHandle.standardError.write(Data("rasterbar: \(problem)\n".utf8))
             }
+            for warning in report.warnings {
+                FileHandle.standardError.write(Data("rasterbar: warning: \(warning)\n".utf8))
+            }
             print(report.summary)
             if !report.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+struct TempoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tempo",
+        abstract: "Print a music file's tempo (bpm) and the time of its first beat, for meta.bpm and meta.music.offset.")
+
+    @Argument(help: "An OGG Vorbis, WAV, FLAC or MP3 file.")
+    var file: String
+
+    func run() throws {
+        try reportingErrors {
+            let clip = try AudioClip.decode(try FileIO.read(file), name: file)
+            let found = try Tempo.estimate(clip, name: file)
+            print("\(file): \(String(format: "%.2f", found.bpm)) bpm, first beat at \(String(format: "%.3f", found.firstBeat)) s "
+                  + "(\(found.beats) beats in \(String(format: "%.1f", clip.duration)) s)")
+            print("demo.json: \"bpm\": \(String(format: "%.2f", found.bpm)), \"music\": {\"file\": \"\(file)\", \"offset\": \(String(format: "%.3f", found.firstBeat))}")
         }
     }
 }

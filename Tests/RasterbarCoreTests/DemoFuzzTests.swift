@@ -8,18 +8,6 @@ import XCTest
 import RasterbarTestSupport
 
 final class DemoFuzzTests: XCTestCase {
-    /// SplitMix64: small, seedable, the same sequence on every machine.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Reads `bytes`; fails the test unless it is a Demo or a placed error.
     func read(_ bytes: [UInt8], _ what: @autoclosure () -> String) {
         do {
@@ -36,7 +24,7 @@ final class DemoFuzzTests: XCTestCase {
         XCTAssertNoThrow(try Demo.parse(original, file: "demo.json"))
         // Every truncation.
         for length in 0..<original.count { read(Array(original.prefix(length)), "truncated at \(length)") }
-        var random = Seeded(state: 2026)
+        var random = SplitMix(seed: 2026)
         let interesting = Array("{}[]\",:0123456789.eE+-\\u tfn".utf8) + [0x00, 0x0A, 0x7F, 0x80, 0xC3, 0xED, 0xFF]
         for round in 0..<3000 {
             var bytes = original

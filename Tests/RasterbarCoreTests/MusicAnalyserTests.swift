@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import RasterbarCore
+import RasterbarTestSupport
 
 final class MusicAnalyserTests: XCTestCase {
     func testSinePeaksAtItsBin() {
@@ -176,18 +177,5 @@ final class MusicAnalyserTests: XCTestCase {
             let db = 20 * log10(s)
             return UInt8(max(0, min(255, (255 * (db + 100) / 70).rounded(.down))))
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) so signals are the same on every run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

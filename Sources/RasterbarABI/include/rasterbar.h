@@ -102,6 +102,11 @@ typedef struct rb_frame_info {
     double bar;            /* bars since the demo's start, from 0 (0 without a bpm) */
     double beat;           /* beats into this bar, from 0, fractional */
     double fps;            /* the demo's frame rate (meta.fps) */
+    /* --- The music (appended: read only where struct_size covers them) --- */
+    const float *spectrum; /* 512 values, 0..1: Shadertoy's music texture row 0 (all 0 without music) */
+    const float *waveform; /* 512 values, 0..1, 0.5 is silence: the texture's row 1 */
+    double music_time;     /* seconds into the music file (demo time + meta.music.offset) */
+    double sample_rate;    /* the music's sample rate (iSampleRate); 44100 without music */
 } rb_frame_info;
 
 /* The context passed to every script call. [host-owned, in-call] */

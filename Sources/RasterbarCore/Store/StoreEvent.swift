@@ -9,6 +9,8 @@ public enum StoreEvent: Sendable, Equatable {
     case error(kind: String, key: ResourceKey, error: RasterbarError)
     /// Something the person should know that is not an error (e.g. polling fallback).
     case warning(message: String)
+    /// The soundtrack plays through `output` at `rate` Hz, heard `latencyMs` after it is handed over.
+    case audio(output: String, rate: Double, latencyMs: Double)
 }
 
 extension StoreEvent {
@@ -29,6 +31,9 @@ extension StoreEvent {
             return JSONLine.object(fields)
         case let .warning(message):
             return JSONLine.object([("event", .string("warning")), ("message", .string(message))])
+        case let .audio(output, rate, latency):
+            return JSONLine.object([("event", .string("audio")), ("output", .string(output)), ("rate", .number(rate)),
+                                    ("latency_ms", .number((latency * 10).rounded() / 10))])
         }
     }
 
@@ -41,6 +46,8 @@ extension StoreEvent {
         case let .error(_, _, error) where error.kind == .scriptTrap: return "\(error)"
         case let .error(_, _, error): return "\(error) (the last good version keeps running)"
         case let .warning(message): return message
+        case let .audio(output, rate, latency):
+            return "music plays on \(output) at \(Int(rate)) Hz (\(String(format2: latency)) ms latency)"
         }
     }
 }

@@ -36,6 +36,10 @@ public struct PlayOptions: Sendable {
     public var overlay = false
     /// Seconds a script call may run before it is stopped (the scene rolls back).
     public var scriptTimeout: Double = 2
+    /// Play the music on the silent null output (demo time still follows it).
+    public var mute = false
+    /// Music playback level, 0...1 (times meta.music.volume).
+    public var volume: Double = 1
     public init() {}
 }
 
@@ -128,6 +132,9 @@ public final class Player {
     func open() throws {
         var engineOptions = Engine.Options(mode: .live, watch: options.watch, environment: environment)
         engineOptions.scriptTimeout = options.scriptTimeout
+        // Headless plays are for machines: silent, but the music still drives time.
+        engineOptions.audio = options.mute || options.headless ? .null : .device
+        engineOptions.volume = options.volume
         if !options.headless {
             window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
                                 environment: environment)
@@ -260,7 +267,7 @@ public final class Player {
                 openErrors[key.description] = nil
                 // A new version of the script that crashed the player clears that story too.
                 if generation > 1 { openErrors["recovered:" + key.description] = nil }
-            case .warning: break
+            case .warning, .audio: break
             }
         }
         pendingEvents.removeAll()

@@ -42,6 +42,8 @@ final class ScriptHost {
     let meta: () -> Demo.Meta
     /// The frame info the context points at.
     let frameInfo: UnsafeMutablePointer<rb_frame_info>
+    /// This frame's spectrum (512 floats) then waveform (512), where the frame info points.
+    let musicValues: UnsafeMutablePointer<Float>
     var uniforms: FrameUniforms?
     var params: [String: Double] = [:]
     /// This frame's sync tracks (and params), by name.
@@ -59,6 +61,8 @@ final class ScriptHost {
         self.log = log
         Self.lastSceneTag = Self.lastSceneTag % 255 + 1
         sceneTag = Self.lastSceneTag
+        musicValues = .allocate(capacity: 2 * MusicAnalyser.width)
+        musicValues.initialize(repeating: 0, count: 2 * MusicAnalyser.width)
         frameInfo = .allocate(capacity: 1)
         frameInfo.initialize(to: rb_frame_info())
         frameInfo.pointee.struct_size = UInt32(MemoryLayout<rb_frame_info>.size)
@@ -76,6 +80,7 @@ final class ScriptHost {
         context.deallocate()
         frameInfo.deinitialize(count: 1)
         frameInfo.deallocate()
+        musicValues.deallocate()
     }
 
     static func from(_ host: UnsafeMutableRawPointer?) -> ScriptHost {
@@ -151,7 +156,11 @@ final class ScriptHost {
             delta: uniforms.timeDelta, frame: Int64(uniforms.frame),
             resolution: (Float(r.size.width), Float(r.size.height)),
             mouse: (uniforms.mouse.x, uniforms.mouse.y, uniforms.mouse.z, uniforms.mouse.w),
-            bpm: meta.bpm ?? 0, bar: bar, beat: beats - bar * Double(meta.beatsPerBar), fps: meta.fps)
+            bpm: meta.bpm ?? 0, bar: bar, beat: beats - bar * Double(meta.beatsPerBar), fps: meta.fps,
+            spectrum: UnsafePointer(musicValues), waveform: UnsafePointer(musicValues + MusicAnalyser.width),
+            music_time: uniforms.musicTime, sample_rate: uniforms.sampleRate)
+        uniforms.music.spectrum.withUnsafeBufferPointer { musicValues.update(from: $0.baseAddress!, count: MusicAnalyser.width) }
+        uniforms.music.waveform.withUnsafeBufferPointer { (musicValues + MusicAnalyser.width).update(from: $0.baseAddress!, count: MusicAnalyser.width) }
     }
 
     /// Leaves GL as the next draw expects it, whatever the script did.

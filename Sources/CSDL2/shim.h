@@ -1,0 +1,2 @@
+// Only SDL's audio: the window stays GLFW's.
+#include <SDL.h>
