@@ -1,5 +1,5 @@
 // rasterbar-bench: prints the engine's figures against its targets.
-// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts|scripts-reload]]`; BENCHMARKS.md
+// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|scripts|scripts-reload|music [SECONDS]]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
 import Foundation
@@ -172,6 +172,11 @@ do {
         try benchmarkScripts()
     }
     if only == "scripts-reload" { try benchmarkScripts(reloadsOnly: true) }
+    if only == nil || only == "music" {
+        try benchmarkSpectrum()
+        try benchmarkFramesWithMusic()
+        try benchmarkAudioClock(seconds: Double(arguments.dropFirst(2).first ?? "") ?? 300)
+    }
 } catch {
     fail("\(error)")
 }

@@ -38,6 +38,13 @@ final class TemporaryDemo {
         try Data(text.utf8).write(to: url)
     }
 
+    /// Writes binary contents (test media) relative to the demo root.
+    func write(_ path: String, bytes: [UInt8]) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+
     var demoFile: String { root.appendingPathComponent("demo.json").path }
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
@@ -108,6 +115,27 @@ func runRasterbar(_ arguments: [String], environment: [String: String] = testEnv
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs a tool found on PATH (ffmpeg, ffprobe); its stdout goes through a
+/// file, so a tool writing megabytes of raw frames cannot block on a pipe.
+func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: Data, errors: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [name] + arguments
+    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("rasterbar-tool-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outFile) }
+    let out = try FileHandle(forWritingTo: outFile)
+    let err = Pipe()
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try out.close()
+    return (process.terminationStatus, try Data(contentsOf: outFile), String(decoding: errData, as: UTF8.self))
 }
 
 /// A long-running `rasterbar` whose stdout lines are collected as they come.

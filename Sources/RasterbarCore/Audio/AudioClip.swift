@@ -55,7 +55,7 @@ public final class AudioClip: Loadable, @unchecked Sendable {
     /// Decodes a whole audio file held in memory. `name` names it in messages.
     public static func decode(_ bytes: [UInt8], name: String) throws -> AudioClip {
         let hint = "use OGG Vorbis, WAV, FLAC or MP3 (for example: ffmpeg -i input output.ogg)"
-        guard !bytes.isEmpty else { throw RasterbarError(.invalidMusic, "the file is empty", at: name, hint: hint) }
+        guard !bytes.isEmpty else { throw RasterbarError(.invalidMusic, "the file is empty", at: name, hint: "save or export the track again") }
         let reader = MemoryReader(bytes)
         var info = SF_INFO()
         var io = MemoryReader.io
