@@ -1,8 +1,9 @@
 // A particle fountain: state that evolves frame by frame, which no single
 // shader can hold. Particles spawn from an emitter that swings across the
 // screen, fall under gravity, swirl, and fade, drawn as glowing points with
-// additive blending over a dark backdrop. Edit and save while it plays: the
-// particles in flight carry over to the new code.
+// additive blending over a dark backdrop; the music's kick drum throws extra
+// particles up. Edit and save while it plays: the particles in flight carry
+// over to the new code.
 import RasterbarSDK
 
 final class Particles: Scene {
@@ -31,7 +32,10 @@ final class Particles: Scene {
 
         // Spawn from an emitter on a lissajous path near the bottom.
         let emitter = Vec2(0.6 * sin(t * 0.9), -0.55 + 0.15 * sin(t * 1.7))
-        state.spawnDebt += rate * dt
+        // The kick: the spectrum's lowest bins (about 20-110 Hz), 0 to 1.
+        let lows = context.spectrum.isEmpty ? 0 : (context.spectrum[1] + context.spectrum[2] + context.spectrum[3] + context.spectrum[4]) / 4
+        let kick = min(1, max(0, (lows - 0.86) / 0.11))
+        state.spawnDebt += rate * dt * (1 + 2 * kick)
         while state.spawnDebt >= 1 {
             state.spawnDebt -= 1
             let angle = Float.pi / 2 + random.next(in: -0.45...0.45)

@@ -1,6 +1,8 @@
 // Copper bars over a plasma: the effect the engine is named after.
 // Shadertoy style: no #version, mainImage. The demo's tracks drive it: `fade`
-// (brightness) and `barSpeed`; rbBeat (beats since the start) makes it pulse.
+// (brightness) and `barSpeed`; the music (iChannel0) makes it pulse on the kick
+// and draws its waveform as an oscilloscope line.
+#include "lib/music.glsl"
 uniform float fade;
 uniform float barSpeed;
 
@@ -42,8 +44,11 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     // Scanlines and a vignette for the CRT feel.
     col *= 0.9 + 0.1 * sin(fragCoord.y * 3.14159);
     col *= 1.0 - 0.35 * dot(p, p);
-    // A lift on every beat, then the demo's fade.
-    col *= 1.0 + 0.25 * pow(1.0 - fract(rbBeat), 4.0);
+    // The music's waveform as a thin glowing line low on the screen.
+    float wave = 0.12 + 0.08 * waveform(iChannel0, uv.x);
+    col += vec3(0.55, 0.85, 1.0) * smoothstep(0.006, 0.0, abs(uv.y - wave)) * 0.8;
+    // A lift on every kick, then the demo's fade.
+    col *= 1.0 + 0.3 * kick(iChannel0);
     col *= fade;
     fragColor = vec4(col, 1.0);
 }

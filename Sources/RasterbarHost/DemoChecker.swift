@@ -53,8 +53,8 @@ public enum DemoChecker {
             }
         }
         let summary = "\(folder.file): " + [count(demo.scenes.count, "scene"), count(shaderFiles.count, "shader"),
-                                            count(demo.scripts.count, "script"), count(textures.count, "texture"),
-                                            count(demo.meta.music == nil ? 0 : 1, "music file")].joined(separator: ", ")
+                                            count(demo.scripts.count, "script"), count(textures.count, "texture")].joined(separator: ", ")
+            + (demo.meta.music == nil ? "" : ", 1 music file")
             + ": " + (problems.isEmpty ? "no problems" : count(problems.count, "problem"))
             + (warnings.isEmpty ? "" : ", " + count(warnings.count, "warning"))
         return CheckReport(problems: problems, warnings: warnings, summary: summary)
