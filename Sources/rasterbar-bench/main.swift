@@ -25,6 +25,8 @@ let mesaShaderCacheNote: String = {
     }
 }()
 
+// Line by line even into a file or pipe, so long runs show their progress.
+setvbuf(stdout, nil, _IOLBF, 0)
 let arguments = Array(CommandLine.arguments.dropFirst())
 let demoPath = arguments.first ?? "demo.json"
 let size = PixelSize(width: 1280, height: 720)

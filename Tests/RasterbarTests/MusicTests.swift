@@ -359,6 +359,12 @@ final class MusicTests: XCTestCase {
             XCTAssertEqual(check.status, 0, check.stderr)
             XCTAssertEqual(check.stderr.contains("meta.bpm \(String(format: "%.2f", bpm)) disagrees"), warns, "bpm \(bpm): \(check.stderr)")
         }
+        // The default demo's own soundtrack: 120 bpm from its first sample, as demo.json says.
+        let own = try runRasterbar(["tempo", repositoryRoot.appendingPathComponent("Music/soundtrack.ogg").path])
+        XCTAssertEqual(own.status, 0, own.stderr)
+        XCTAssertTrue(own.stdout.contains(" 120.0") || own.stdout.contains(" 119.9"), own.stdout)
+        XCTAssertTrue(own.stdout.contains("first beat at 0.0"), own.stdout)
+
         let noBeat = try runRasterbar(["tempo", d.path("Shaders/s.frag")])
         XCTAssertEqual(noBeat.status, 1)
         XCTAssertTrue(noBeat.stderr.contains("cannot decode"), noBeat.stderr)
