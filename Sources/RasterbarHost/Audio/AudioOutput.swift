@@ -101,6 +101,9 @@ final class SDLAudioOutput: AudioOutput {
     }
 
     static func open(rate: Double, channels: Int, clip: AudioClip) -> Result<SDLAudioOutput, SDLFailure> {
+        // SDL's audio brings its event subsystem, which would take SIGINT and
+        // SIGTERM for itself: the player and its supervisor handle those.
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1")
         if SDL_WasInit(SDL_INIT_AUDIO) == 0, SDL_InitSubSystem(SDL_INIT_AUDIO) != 0 {
             return .failure(SDLFailure(String(cString: SDL_GetError())))
         }
