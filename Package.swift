@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // Music decoding (OGG Vorbis, WAV, FLAC, MP3): a well-kept decoder from Debian, never our own.
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
-        // Music playback: SDL's audio alone (a real device, or its dummy driver where there is none).
-        .systemLibrary(name: "CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
+        // Music playback: SDL's audio alone, on the machine's sound device. Not through
+        // pkg-config: its -D_REENTRANT is a flag SwiftPM refuses (with a warning).
+        .systemLibrary(name: "CSDL2", providers: [.apt(["libsdl2-dev"])]),
         // Tempo and first-beat detection for `rasterbar tempo` and `check`.
         .systemLibrary(name: "CAubio", pkgConfig: "aubio", providers: [.apt(["libaubio-dev"])]),
         // sigsetjmp/siglongjmp around every script call, which Swift cannot express.

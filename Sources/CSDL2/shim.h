@@ -1,2 +1,2 @@
 // Only SDL's audio: the window stays GLFW's.
-#include <SDL.h>
+#include <SDL2/SDL.h>

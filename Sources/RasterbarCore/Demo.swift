@@ -199,9 +199,6 @@ public struct Demo: Sendable, Equatable {
         var seen: Set<String> = []
         return scenes.flatMap { $0.imagePaths }.filter { seen.insert($0).inserted }
     }
-
-    /// True when some scene binds the music to a channel.
-    public var listensToMusic: Bool { scenes.contains { $0.channels.contains(.music) } }
 }
 
 extension Demo: Loadable {

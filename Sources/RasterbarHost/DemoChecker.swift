@@ -46,10 +46,12 @@ public enum DemoChecker {
         }
         var warnings: [String] = []
         if let music = demo.meta.music, FileIO.isFile(folder.path(of: music.file)) {
-            if let e = try renderer.musicError() {
+            do {
+                if let (music, clip) = try renderer.validMusic(), let bpm = demo.meta.bpm {
+                    warnings += tempoWarning(bpm: bpm, music: music, clip: clip)
+                }
+            } catch let e as RasterbarError {
                 problems.append(e)
-            } else if let bpm = demo.meta.bpm, let clip = try renderer.musicClip()?.value {
-                warnings += tempoWarning(bpm: bpm, music: music, clip: clip)
             }
         }
         let summary = "\(folder.file): " + [count(demo.scenes.count, "scene"), count(shaderFiles.count, "shader"),

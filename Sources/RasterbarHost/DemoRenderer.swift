@@ -126,10 +126,12 @@ public final class DemoRenderer {
         return nil
     }
 
-    /// The music at demo time `time` (silence without music or before it loads).
-    func musicFrame(at time: Double) throws -> MusicFrame {
-        guard let music = demo.meta.music, let clip = try musicClip() else { return .silent }
-        return self.music.frame(clip: clip.value, offset: music.offset, fps: demo.meta.fps, time: time)
+    /// The soundtrack for strict work (render, export, check): meta.music and
+    /// its decoded clip, nil without music, or the music's error.
+    public func validMusic() throws -> (music: Demo.Music, clip: AudioClip)? {
+        guard let music = demo.meta.music, let clip = try musicClip() else { return nil }
+        if let e = try musicError() { throw e }
+        return (music, clip.value)
     }
 
     /// The running script of a scene (one instance per scene).
@@ -337,7 +339,7 @@ public final class DemoRenderer {
         if let music = demo.meta.music, let clip = try? musicClip() {
             u.sampleRate = clip.value.rate
             u.musicTime = music.fileTime(at: time)
-            u.music = (try? musicFrame(at: time)) ?? .silent
+            u.music = self.music.frame(clip: clip.value, offset: music.offset, fps: demo.meta.fps, time: time)
         } else {
             u.musicTime = time
         }

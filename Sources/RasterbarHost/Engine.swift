@@ -127,7 +127,9 @@ public final class Engine {
 
     // MARK: Time
 
-    /// Starts playing at `start` (paused or not, looping the demo or not, looping a scene or not), on `clock`.
+    /// Starts playing at `start` (paused or not, looping the demo or not, looping
+    /// a scene or not), on `clock`; while a soundtrack plays live, the music's
+    /// clock drives time instead and `clock` takes over if the music goes.
     public func start(at start: Double, paused: Bool, loops: Bool, sceneLoop: Range<Double>? = nil, clock: TimeSource? = nil) {
         playback = Playback(duration: demo.meta.duration, start: start, loops: loops, paused: paused)
         playback.setSceneLoop(sceneLoop)
@@ -209,7 +211,7 @@ public final class Engine {
         if let soundtrack, soundtrack.follow(clip: clip, music: music, at: playback.time) { return }
         soundtrack?.close()
         soundtrack = Soundtrack(clip: clip, music: music, choice: options.audio, level: options.volume,
-                                start: playback.time, paused: playback.paused) { [relay] in relay.send($0) }
+                                start: playback.time, paused: playback.paused, environment: options.environment) { [relay] in relay.send($0) }
     }
 
     /// Loads every scene's shader or script and its textures now, so problems

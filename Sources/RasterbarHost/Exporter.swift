@@ -106,12 +106,10 @@ public final class Exporter {
     /// first frame; nil for a demo without music. A broken music file stops
     /// the export (a release must not go out silent by mistake).
     func soundtrack() throws -> [UInt8]? {
-        guard let music = engine.demo.meta.music, let clip = try engine.renderer.musicClip() else { return nil }
-        if let e = try engine.renderer.musicError() { throw e }
+        guard let (music, clip) = try engine.renderer.validMusic() else { return nil }
         let frames = range.frames
-        let start = range.time(of: frames.lowerBound)
-        let samples = Int((Double(frames.count) / range.fps * clip.value.rate).rounded())
-        return clip.value.wav(from: music.fileTime(at: start), frames: samples, volume: music.volume)
+        return clip.wav(from: music.fileTime(at: range.time(of: frames.lowerBound)),
+                        to: music.fileTime(at: range.time(of: frames.upperBound)), volume: music.volume)
     }
 
     /// Renders every frame of the range; `progress` is called on this thread.
@@ -122,14 +120,16 @@ public final class Exporter {
         let audio = try soundtrack()
         let sink: FrameSink
         switch destination {
-        case let .pngSequence(folder):
-            sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
-            if let audio { try FileIO.writeAtomically(audio, to: folder + "/audio.wav") }
+        case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
         case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, environment: environment)
         case .discard: sink = DiscardSink()
         }
         var finished = false
         defer { if !finished { sink.cancel() } }
+        if case let .pngSequence(folder) = destination, let audio {
+            // The range's music beside its frames (each export writes its own range's).
+            try FileIO.writeAtomically(audio, to: folder + "/audio.wav")
+        }
         let frames = range.frames
         let readback = AsyncReadback(size: size)
         let started = monotonicSeconds()
@@ -340,6 +340,7 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         do {
             try process.run()
         } catch {
+            if let tempAudio { try? FileManager.default.removeItem(atPath: tempAudio) }
             throw RasterbarError(.toolchainMissing, "cannot run \(ffmpeg): \(error.localizedDescription)")
         }
     }

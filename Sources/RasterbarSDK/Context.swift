@@ -84,17 +84,16 @@ public struct Context {
     /// (bin i is around i * sampleRate / 2048 Hz), as Shadertoy's music texture row 0.
     /// All 0 without music; empty only from a host too old to have music.
     public var spectrum: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.spectrum : nil, count: hasMusic ? 512 : 0)
+        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.spectrum : nil, count: hasMusic ? Int(RB_MUSIC_BINS) : 0)
     }
     /// The music's waveform now: the last 512 samples, 0 to 1 with 0.5 silent, as the texture's row 1.
     public var waveform: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.waveform : nil, count: hasMusic ? 512 : 0)
+        UnsafeBufferPointer(start: hasMusic ? raw.pointee.frame.pointee.waveform : nil, count: hasMusic ? Int(RB_MUSIC_BINS) : 0)
     }
     /// Seconds into the music file (demo time plus meta.music.offset).
     public var musicTime: Double { hasMusic ? raw.pointee.frame.pointee.music_time : time }
     /// The music's sample rate (Shadertoy's iSampleRate).
     public var sampleRate: Double { hasMusic ? raw.pointee.frame.pointee.sample_rate : 44100 }
-
 
     // MARK: Resources
 

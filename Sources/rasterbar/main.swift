@@ -285,7 +285,9 @@ struct TempoCommand: ParsableCommand {
             let found = try Tempo.estimate(clip, name: file)
             print("\(file): \(String(format: "%.2f", found.bpm)) bpm, first beat at \(String(format: "%.3f", found.firstBeat)) s "
                   + "(\(found.beats) beats in \(String(format: "%.1f", clip.duration)) s)")
-            print("demo.json: \"bpm\": \(String(format: "%.2f", found.bpm)), \"music\": {\"file\": \"\(file)\", \"offset\": \(String(format: "%.3f", found.firstBeat))}")
+            let quoted = "\"" + file.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            print("demo.json: \"bpm\": \(String(format: "%.2f", found.bpm)), \"music\": {\"file\": \(quoted), \"offset\": \(String(format: "%.3f", found.firstBeat))} "
+                  + "(the file's path relative to the demo folder)")
         }
     }
 }

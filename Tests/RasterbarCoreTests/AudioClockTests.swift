@@ -11,26 +11,36 @@ final class AudioClockTests: XCTestCase {
     let rate = 44100.0
     let block = 1024
 
-    /// A device pulling `block` frames at its deadlines and recording what it got.
+    /// A device pulling `block` frames at its deadlines and recording what it
+    /// got. It plays each block `queued` blocks after it is handed over (the
+    /// output's own buffering), and can stall: ask nothing for a while.
     final class Device {
         let stream: MusicStream
         let rate: Double
         let block: Int
         let speed: Double
+        let queued: Int
+        let stall: Range<Double>?
         var next: Double
+        /// When the next block is handed over (its deadline plus a late wake-up).
+        var due: Double
         var rng: SplitMix
         let buffer: UnsafeMutablePointer<Float>
         let length: Double
-        /// The last block handed over: its first file frame (nil: silence) and when.
-        var last: (first: Int?, at: Double)?
+        /// Blocks handed over, newest last: first file frame (nil: silence) and when.
+        var blocks: [(first: Int?, at: Double)] = []
 
-        init(stream: MusicStream, block: Int, speed: Double, start: Double, clipFrames: Int, seed: UInt64) {
+        init(stream: MusicStream, block: Int, speed: Double, queued: Int = 0, stall: Range<Double>? = nil,
+             start: Double, clipFrames: Int, seed: UInt64) {
             self.stream = stream
             rate = stream.rate
             self.block = block
             self.speed = speed
+            self.queued = queued
+            self.stall = stall
             next = start
             rng = SplitMix(seed: seed)
+            due = start + rng.uniform(0, 0.002)
             buffer = .allocate(capacity: block)
             length = Double(clipFrames)
         }
@@ -39,19 +49,26 @@ final class AudioClockTests: XCTestCase {
 
         /// Pulls every block due by `time`.
         func run(until time: Double) {
-            while next <= time {
-                let at = next + rng.uniform(0, 0.002) // woken up a little late
-                stream.render(into: buffer, frames: block, at: at)
-                let silent = buffer[block - 1] == 0 && buffer[0] == 0
-                last = (silent ? nil : Int((buffer[0] * Float(length)).rounded()), at)
-                next += Double(block) / (rate * speed)
+            while due <= time {
+                if let stall, stall.contains(next) {
+                    next = stall.upperBound
+                } else {
+                    stream.render(into: buffer, frames: block, at: due)
+                    let silent = buffer[block - 1] == 0 && buffer[0] == 0
+                    blocks.append((silent ? nil : Int((buffer[0] * Float(length)).rounded()), due))
+                    if blocks.count > 16 { blocks.removeFirst() }
+                    next += Double(block) / (rate * speed)
+                }
+                due = next + rng.uniform(0, 0.002) // woken up a little late
             }
         }
 
-        /// What is heard at `time`, as a file position in seconds (nil: silence or nothing yet).
+        /// What is heard at `time`, as a file position in seconds (nil: silence,
+        /// nothing yet, or a stall: the queue ran dry).
         func heard(at time: Double) -> Double? {
-            guard let last, let first = last.first else { return nil }
-            return (Double(first) + min((time - last.at) * rate * speed, Double(block))) / rate
+            guard blocks.count > queued, let playing = blocks[blocks.count - 1 - queued].first,
+                  let last = blocks.last, time - last.at < 2 * Double(block) / rate else { return nil }
+            return (Double(playing) + min((time - last.at) * rate * speed, Double(block))) / rate
         }
     }
 
@@ -64,23 +81,27 @@ final class AudioClockTests: XCTestCase {
     /// Plays 60 virtual seconds with `script` (virtual time -> action) and checks
     /// every frame against what the device plays. Returns the largest error.
     @discardableResult
-    func simulate(speed: Double, offset: Double, seed: UInt64,
+    func simulate(speed: Double, offset: Double, seed: UInt64, queued: Int = 0, stall: Range<Double>? = nil,
                   script: [(at: Double, action: (AudioClock) -> Void)]) -> (maxError: Double, frames: Int, end: (demo: Double, wall: Double)) {
         let clip = rampClip(seconds: 120)
-        let stream = MusicStream(clip: clip, rate: rate, channels: 1, blockFrames: block)
+        let stream = MusicStream(clip: clip, rate: rate, channels: 1, blockFrames: block, extraLatencyFrames: queued * block)
         var now = 0.0
         let clock = AudioClock(stream: stream, offset: offset, start: 0, read: { now })
-        let device = Device(stream: stream, block: block, speed: speed, start: 0.001, clipFrames: clip.frames, seed: seed)
+        let device = Device(stream: stream, block: block, speed: speed, queued: queued, stall: stall,
+                            start: 0.001, clipFrames: clip.frames, seed: seed)
         var rng = SplitMix(seed: seed ^ 0x9e37)
         var pending = script
         var maxError = 0.0, frames = 0
         var previous = -Double.infinity
+        /// When the script last moved the music (seek, pause, play).
+        var movedAt = -1.0
         while now < 60 {
             now += 1 / 60 + rng.uniform(-0.003, 0.003)
             device.run(until: now)
             if let next = pending.first, next.at <= now {
                 pending.removeFirst()
                 next.action(clock)
+                movedAt = now
                 previous = -Double.infinity
                 device.run(until: now)
             }
@@ -90,7 +111,9 @@ final class AudioClockTests: XCTestCase {
             previous = time
             if clock.paused { continue }
             // Until the device has played something from the new position there is nothing to compare with.
-            guard let heard = device.heard(at: now), device.last!.at > (clock.waitingSince ?? -1) else { continue }
+            // Nor while the music catches up after a stall (about a block, then the first block after it).
+            guard let heard = device.heard(at: now), device.blocks[device.blocks.count - 1 - device.queued].at > movedAt,
+                  stall.map({ !(($0.lowerBound - 0.1)..<($0.upperBound + 0.15)).contains(now) }) ?? true else { continue }
             let error = abs(time - (heard - offset))
             maxError = max(maxError, error)
             XCTAssertLessThanOrEqual(error, 1 / 60, "demo time \(time) vs heard \(heard - offset) at \(now) s")
@@ -123,6 +146,31 @@ final class AudioClockTests: XCTestCase {
         }
     }
 
+    func testAnOutputThatQueuesAheadIsHeardLater() {
+        // Two blocks queued in the output (46 ms): demo time follows what is heard, not what was handed over.
+        let result = simulate(speed: 1, offset: 0.5, seed: 3, queued: 2, script: [(20, { $0.seek(to: 40) }), (30, { $0.setPaused(true) }), (31, { $0.setPaused(false) })])
+        XCTAssertLessThan(result.maxError, 1 / 60)
+    }
+
+    func testADeviceThatStallsLeavesTimeFlowingAndTheMusicCatchesUp() {
+        var times: [(wall: Double, demo: Double)] = []
+        let stream = MusicStream(clip: rampClip(seconds: 120), rate: rate, channels: 1, blockFrames: block)
+        var now = 0.0
+        let clock = AudioClock(stream: stream, offset: 0, start: 0, read: { now })
+        let device = Device(stream: stream, block: block, speed: 1, stall: 10..<11, start: 0.001, clipFrames: 120 * 44100, seed: 9)
+        while now < 15 {
+            now += 1.0 / 60
+            device.run(until: now)
+            times.append((now, clock.now))
+        }
+        let during = times.filter { (10.3..<11).contains($0.wall) }
+        XCTAssertEqual(during.last!.demo - during.first!.demo, during.last!.wall - during.first!.wall, accuracy: 0.02,
+                       "while the device asks nothing, the picture goes on at real time")
+        let heard = try! XCTUnwrap(device.heard(at: now))
+        XCTAssertEqual(clock.now, heard, accuracy: 1.0 / 60, "after it comes back, the music has caught up with the picture")
+        XCTAssertEqual(clock.now, 15, accuracy: 0.15, "and the picture lost no more than the moment it took to notice the stall")
+    }
+
     func testWithoutAnOutputTimeFlowsOnTheMonotonicClock() {
         let stream = MusicStream(clip: rampClip(seconds: 10), rate: rate, channels: 1, blockFrames: block)
         var now = 100.0
@@ -136,12 +184,12 @@ final class AudioClockTests: XCTestCase {
     func testTheStreamPlaysTheClipAtItsVolumeAndSilenceAfterIt() {
         let clip = AudioClip(rate: rate, channels: 2, samples: [0.5, -0.5, 0.25, -0.25])
         let stream = MusicStream(clip: clip, rate: rate, channels: 2, blockFrames: 4)
-        stream.setPaused(false)
+        stream.seek(toFrame: 0, paused: false)
         stream.setVolume(0.5)
         var out = [Float](repeating: 9, count: 8)
         out.withUnsafeMutableBufferPointer { stream.render(into: $0.baseAddress!, frames: 4, at: 0) }
         XCTAssertEqual(out, [0.25, -0.25, 0.125, -0.125, 0, 0, 0, 0])
-        stream.setPaused(true)
+        stream.seek(toFrame: 4, paused: true)
         out.withUnsafeMutableBufferPointer { stream.render(into: $0.baseAddress!, frames: 4, at: 1) }
         XCTAssertEqual(out, [Float](repeating: 0, count: 8), "paused: silence")
         XCTAssertNil(stream.heardPosition(at: 1), "a pause forgets the last block")

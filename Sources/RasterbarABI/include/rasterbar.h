@@ -87,6 +87,9 @@ typedef struct rb_target_desc {
 } rb_target_desc;
 
 /* What a scene knows about the frame being drawn. Times are in seconds. */
+/* Values in rb_frame_info's spectrum and waveform: Shadertoy's music texture width. */
+#define RB_MUSIC_BINS 512
+
 /* This frame. Reached through a pointer from rb_context, so it can grow
  * (fields are only ever appended) without moving anything in the context. */
 typedef struct rb_frame_info {
@@ -103,8 +106,8 @@ typedef struct rb_frame_info {
     double beat;           /* beats into this bar, from 0, fractional */
     double fps;            /* the demo's frame rate (meta.fps) */
     /* --- The music (appended: read only where struct_size covers them) --- */
-    const float *spectrum; /* 512 values, 0..1: Shadertoy's music texture row 0 (all 0 without music) */
-    const float *waveform; /* 512 values, 0..1, 0.5 is silence: the texture's row 1 */
+    const float *spectrum; /* RB_MUSIC_BINS values, 0..1: Shadertoy's music texture row 0 (all 0 without music) */
+    const float *waveform; /* RB_MUSIC_BINS values, 0..1, 0.5 is silence: the texture's row 1 */
     double music_time;     /* seconds into the music file (demo time + meta.music.offset) */
     double sample_rate;    /* the music's sample rate (iSampleRate); 44100 without music */
 } rb_frame_info;

@@ -40,6 +40,10 @@ public final class AudioClip: Loadable, @unchecked Sendable {
 
     /// Sample frames.
     public var frames: Int { samples.count / max(1, channels) }
+
+    /// The sample frame at `seconds` into audio at `rate`: the one rounding
+    /// rule for playing, analysing and exporting, so they never disagree by a sample.
+    public static func frameIndex(at seconds: Double, rate: Double) -> Int { Int((seconds * rate).rounded()) }
     /// Length in seconds.
     public var duration: Double { Double(frames) / rate }
 
@@ -57,38 +61,40 @@ public final class AudioClip: Loadable, @unchecked Sendable {
         let hint = "use OGG Vorbis, WAV, FLAC or MP3 (for example: ffmpeg -i input output.ogg)"
         guard !bytes.isEmpty else { throw RasterbarError(.invalidMusic, "the file is empty", at: name, hint: "save or export the track again") }
         let reader = MemoryReader(bytes)
-        var info = SF_INFO()
-        var io = MemoryReader.io
-        let file = withExtendedLifetime(reader) {
-            sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(reader).toOpaque())
-        }
-        guard let file else {
-            let reason = String(cString: sf_strerror(nil))
-            throw RasterbarError(.invalidMusic, "cannot decode it: \(reason)", at: name, hint: hint)
-        }
-        defer { sf_close(file) }
-        guard info.channels > 0, info.samplerate > 0 else {
-            throw RasterbarError(.invalidMusic, "it has no audio channels", at: name, hint: hint)
-        }
-        let channels = Int(info.channels)
-        // Some formats (MP3, some OGGs) do not know their length up front: read in blocks until the end.
-        var samples: [Float] = []
-        if info.frames > 0, info.frames < Int64(Int32.max) { samples.reserveCapacity(Int(info.frames) * channels) }
-        var block = [Float](repeating: 0, count: 65536 * channels)
-        while true {
-            let read = withExtendedLifetime(reader) {
-                block.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, 65536) }
+        // libsndfile calls back into the reader until sf_close: it lives until then.
+        return try withExtendedLifetime(reader) {
+            var info = SF_INFO()
+            var io = MemoryReader.io
+            guard let file = sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(reader).toOpaque()) else {
+                throw RasterbarError(.invalidMusic, "cannot decode it: \(String(cString: sf_strerror(nil)))", at: name, hint: hint)
             }
-            if read <= 0 { break }
-            samples.append(contentsOf: block[0..<Int(read) * channels])
+            defer { sf_close(file) }
+            guard info.channels > 0, info.samplerate > 0 else {
+                throw RasterbarError(.invalidMusic, "it has no audio channels", at: name, hint: hint)
+            }
+            let channels = Int(info.channels)
+            // Some formats (MP3) only estimate their length up front: read in blocks until the end.
+            var samples: [Float] = []
+            if info.frames > 0, info.frames < Int64(Int32.max) { samples.reserveCapacity(Int(info.frames) * channels) }
+            var block = [Float](repeating: 0, count: 65536 * channels)
+            while true {
+                let read = block.withUnsafeMutableBufferPointer { sf_readf_float(file, $0.baseAddress, 65536) }
+                if read <= 0 { break }
+                samples.append(contentsOf: block[0..<Int(read) * channels])
+            }
+            let decoded = samples.count / channels
+            if sf_error(file) != 0 {
+                throw RasterbarError(.invalidMusic, "it is corrupt: \(String(cString: sf_strerror(file)))", at: name, hint: hint)
+            }
+            guard decoded > 0 else {
+                throw RasterbarError(.invalidMusic, "it holds no samples (zero length)", at: name, hint: "export the track again; it has no sound in it")
+            }
+            // A file cut short decodes to the part that is there, without an
+            // error from libsndfile (it trims WAV and FLAC lengths to the data
+            // present, and guesses an OGG's): it plays, shorter.
+            let rate = Double(info.samplerate)
+            return AudioClip(rate: rate, channels: channels, samples: samples)
         }
-        if sf_error(file) != 0 {
-            throw RasterbarError(.invalidMusic, "it is corrupt: \(String(cString: sf_strerror(file)))", at: name, hint: hint)
-        }
-        guard !samples.isEmpty else {
-            throw RasterbarError(.invalidMusic, "it holds no samples (zero length)", at: name, hint: "export the track again; it has no sound in it")
-        }
-        return AudioClip(rate: Double(info.samplerate), channels: channels, samples: samples)
     }
 }
 

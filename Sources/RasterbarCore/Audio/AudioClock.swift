@@ -2,9 +2,15 @@
 // is heard, not the other way round. The position the output reports moves in
 // steps (one per block handed over) and its clock drifts against the CPU's, so
 // demo time runs on the monotonic clock and is steered towards the heard
-// position a little each frame: frame times move smoothly and only forward,
-// and stay within a frame of the music. A jump (a seek, an underrun) is taken
-// at once instead of steered.
+// position over a fraction of a second: frame times move smoothly and only
+// forward, and stay within a frame of the music. After a seek or resume, time
+// waits for the output's first block from the new position; music that jumps
+// ahead is taken at once; music that falls far behind (a stalled device that
+// came back) is moved forward to the picture; an output that stops asking
+// altogether leaves time on the monotonic clock.
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Demo time that follows a playing `MusicStream`.
 public final class AudioClock: TimeSource {
@@ -19,11 +25,18 @@ public final class AudioClock: TimeSource {
     var last: Double
     /// When the last seek or resume happened, until the output's first block after it.
     var waitingSince: Double?
+    /// When time was last read (steering closes the gap by elapsed time, not per reading).
+    var lastRead: Double
 
-    /// How much of the gap to the heard position one reading closes.
-    static let steering = 0.1
-    /// A gap this large is a jump, not drift.
-    static let jump = 0.25
+    /// Seconds over which a gap to the heard position is closed (most of it
+    /// within this time, however often time is read).
+    static let steering = 0.15
+    /// Music this far ahead of demo time jumped (an output that hands over in
+    /// bursts): taken at once, about three frames at 60 fps.
+    static let jump = 0.05
+    /// Music this far behind stalled and came back: moved forward to the picture.
+    /// Smaller gaps behind are steered (bursty outputs stall for a block or two).
+    static let fallenBehind = 0.3
     /// After a seek or resume, time waits for the output's first block (what
     /// is heard starts there), but no longer than this: a stalled output must not freeze the demo.
     static let firstBlockWait = 0.1
@@ -35,13 +48,11 @@ public final class AudioClock: TimeSource {
         self.read = read
         anchorTime = start
         anchorClock = read()
+        lastRead = anchorClock
         self.paused = paused
         last = start
-        stream.setPaused(paused)
         seek(to: start)
     }
-
-    static func frame(of seconds: Double, rate: Double) -> Int { Int((seconds * rate).rounded()) }
 
     public var now: Double {
         guard !paused else { return anchorTime }
@@ -58,16 +69,25 @@ public final class AudioClock: TimeSource {
         }
         var time = anchorTime + (clock - anchorClock)
         let gap = heard - time
-        if waitingSince != nil || abs(gap) > Self.jump {
-            // The first block after a seek, or a jump: take the heard position as it is.
+        if waitingSince == nil, gap < -Self.fallenBehind {
+            // The music fell behind (the device stalled and came back): it
+            // catches up with the picture, which never goes back.
+            seek(to: max(time, last))
+            return last
+        }
+        if waitingSince != nil || gap > Self.jump {
+            // The first block after a seek, or a jump ahead: take the heard position as it is.
             waitingSince = nil
             time = heard
             anchorTime = heard
             anchorClock = clock
         } else {
-            anchorTime += gap * Self.steering
-            time += gap * Self.steering
+            // Steer by the share of the gap that the time since the last reading closes.
+            let share = 1 - exp(-max(0, clock - lastRead) / Self.steering)
+            anchorTime += gap * share
+            time += gap * share
         }
+        lastRead = clock
         return advance(to: time)
     }
 
@@ -80,16 +100,17 @@ public final class AudioClock: TimeSource {
     public func seek(to time: Double) {
         anchorTime = time
         anchorClock = read()
+        lastRead = anchorClock
         waitingSince = anchorClock
         last = time
-        stream.seek(toFrame: Self.frame(of: time + offset, rate: stream.rate))
+        stream.seek(toFrame: AudioClip.frameIndex(at: time + offset, rate: stream.rate), paused: paused)
     }
 
+    /// Pausing stops the music where it is; playing starts it from the paused time.
     public func setPaused(_ paused: Bool) {
         guard paused != self.paused else { return }
         let time = now
         self.paused = paused
-        stream.setPaused(paused)
         seek(to: time)
     }
 

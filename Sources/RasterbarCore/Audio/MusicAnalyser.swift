@@ -138,7 +138,7 @@ public final class MusicAnalyser {
 
     /// The exclusive end of grid frame k's window, in samples.
     func sampleIndex(ofFrame k: Int) -> Int {
-        Int(((Double(k) / fps + offset) * rate).rounded())
+        AudioClip.frameIndex(at: Double(k) / fps + offset, rate: rate)
     }
 
     /// The cache slot holding grid frame k's magnitudes, computed if they are not there yet.

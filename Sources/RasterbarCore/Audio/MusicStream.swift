@@ -72,18 +72,13 @@ public final class MusicStream: Sendable {
 
     // MARK: The player's side
 
-    /// Continues from file frame `frame`.
-    public func seek(toFrame frame: Int) {
+    /// Continues from file frame `frame`, paused or playing: one step, so the
+    /// output never plays a block from the old position in between.
+    public func seek(toFrame frame: Int, paused: Bool) {
         state.withLock { s in
             s.cursor = max(0, frame)
-            s.seekCount += 1
-            s.lastBlock = nil
-        }
-    }
-
-    public func setPaused(_ paused: Bool) {
-        state.withLock { s in
             s.paused = paused
+            s.seekCount += 1
             s.lastBlock = nil
         }
     }
@@ -91,7 +86,14 @@ public final class MusicStream: Sendable {
     public func setVolume(_ volume: Double) { state.withLock { $0.volume = Float(max(0, min(1, volume))) } }
 
     /// Plays `clip` from here on, at the same file position (a reloaded mix).
-    public func replace(_ clip: AudioClip) { state.withLock { $0.clip = clip } }
+    public func replace(_ clip: AudioClip) {
+        // The old clip is released after the lock: freeing a long track must not hold up the output's callback.
+        let old = state.withLock { s -> AudioClip in
+            defer { s.clip = clip }
+            return s.clip
+        }
+        withExtendedLifetime(old) {}
+    }
 
     /// The clip playing.
     public var clip: AudioClip { state.withLock { $0.clip } }
@@ -100,10 +102,11 @@ public final class MusicStream: Sendable {
     public var latency: Double { Double(state.withLock { $0.blockFrames } + extraLatencyFrames) / rate }
 
     /// The file position being heard at monotonic time `now`, in seconds, or
-    /// nil while nothing has been handed over since the last seek or pause.
+    /// nil while nothing has been handed over since the last seek or pause, or
+    /// when the output has stopped asking (a stalled device says nothing).
     public func heardPosition(at now: Double) -> Double? {
         state.withLock { s -> Double? in
-            guard let block = s.lastBlock else { return nil }
+            guard let block = s.lastBlock, now - block.at <= max(0.1, 3 * Double(block.frames) / rate) else { return nil }
             // The block is heard from `at`, after what the output had queued before it.
             let elapsed = (now - block.at) * rate
             let heard = Double(block.first - extraLatencyFrames) + min(elapsed, Double(block.frames))

@@ -3,9 +3,16 @@
 // Silence fills whatever lies before or past the end of the music.
 
 extension AudioClip {
-    /// `frames` sample frames from `start` seconds into the clip, at `volume`,
-    /// as the bytes of a 16-bit PCM WAV file (the clip's rate and channels).
-    public func wav(from start: Double, frames: Int, volume: Double = 1) -> [UInt8] {
+    /// The clip from `start` to `end` seconds (frame indices by `frameIndex`,
+    /// so consecutive ranges meet without a gap or an overlap) at `volume`, as
+    /// the bytes of a 16-bit PCM WAV file (the clip's rate and channels).
+    public func wav(from start: Double, to end: Double, volume: Double = 1) -> [UInt8] {
+        let first = Self.frameIndex(at: start, rate: rate)
+        return wav(fromFrame: first, frames: Self.frameIndex(at: end, rate: rate) - first, volume: volume)
+    }
+
+    /// `frames` sample frames from frame `first`, at `volume`, as a 16-bit PCM WAV file.
+    public func wav(fromFrame first: Int, frames: Int, volume: Double = 1) -> [UInt8] {
         let channels = max(1, self.channels)
         let dataBytes = frames * channels * 2
         var out: [UInt8] = []
@@ -16,7 +23,6 @@ extension AudioClip {
         out.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(channels); u32(Int(rate))
         u32(Int(rate) * channels * 2); u16(channels * 2); u16(16)
         out.append(contentsOf: Array("data".utf8)); u32(dataBytes)
-        let first = Int((start * rate).rounded())
         let gain = Float(max(0, min(1, volume)))
         samples.withUnsafeBufferPointer { s in
             for i in first..<(first + frames) {

@@ -2,8 +2,9 @@
 // machine has one; otherwise (no sound card, a busy or broken device, CI,
 // `play --headless`, `--mute`) a silent output that consumes the music at
 // exactly real time, so demo time still follows the music everywhere. Opening
-// never blocks and never fails the player: a device that cannot be opened is
-// reported once and the null output plays instead.
+// never fails the player and never holds it for long: a device is opened on a
+// thread of its own with a time limit, one that cannot be opened is reported
+// once and the null output plays instead, and devices close off the GL thread.
 //
 // Why our own null output rather than SDL's "dummy" driver: SDL 2 paces its
 // dummy driver with a whole-millisecond SDL_Delay after each block, so it
@@ -16,7 +17,7 @@ import Synchronization
 
 /// An open audio output pulling a `MusicStream`.
 public protocol AudioOutput: AnyObject {
-    /// What plays: "pulseaudio: Built-in Audio", "null".
+    /// What plays: SDL's driver ("pulseaudio", "alsa", ...) or "null".
     var name: String { get }
     var stream: MusicStream { get }
     /// Stops pulling; the stream is left as it is.
@@ -35,18 +36,39 @@ public enum AudioChoice: Sendable, Equatable {
 public enum AudioOutputs {
     /// Block length asked of outputs: about 23 ms at 44.1 kHz.
     static let blockFrames = 1024
+    /// How long opening a device may take before the player gives up on it.
+    static let openLimit = 2.0
+    /// Why the sound device cannot be used, once that is known: the player
+    /// says so once and uses the null output from then on.
+    nonisolated(unsafe) static var deviceFailure: String?
 
-    /// Opens `choice` for `clip`'s format. A device that cannot be opened gives
-    /// the null output and a `warning` saying why.
-    public static func open(_ choice: AudioChoice, for clip: AudioClip) -> (output: AudioOutput, warning: String?) {
-        if choice == .device {
-            switch SDLAudioOutput.open(rate: clip.rate, channels: clip.channels, clip: clip) {
-            case let .success(output): return (output, nil)
-            case let .failure(why):
-                return (NullAudioOutput(clip: clip), "no sound device (\(why)): playing on the silent null output; demo time still follows the music")
-            }
+    /// Opens `choice` for `clip`'s format. The first time a device cannot be
+    /// opened gives the null output and a `warning` saying why; later opens go
+    /// straight to the null output.
+    public static func open(_ choice: AudioChoice, for clip: AudioClip,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> (output: AudioOutput, warning: String?) {
+        guard choice == .device, deviceFailure == nil else { return (NullAudioOutput(clip: clip), nil) }
+        let result = noDevice(environment).map { Result<SDLAudioOutput, SDLFailure>.failure(SDLFailure($0)) }
+            ?? SDLAudioOutput.open(rate: clip.rate, channels: clip.channels, clip: clip, limit: openLimit)
+        switch result {
+        case let .success(output): return (output, nil)
+        case let .failure(why):
+            deviceFailure = why.description
+            return (NullAudioOutput(clip: clip), "no sound device (\(why)): playing on the silent null output; demo time still follows the music")
         }
-        return (NullAudioOutput(clip: clip), nil)
+    }
+
+    /// Why there is plainly no device to try, or nil: no ALSA card and no
+    /// PulseAudio or PipeWire server. (SDL would try ALSA anyway, and ALSA
+    /// prints a paragraph to stderr before failing.) An explicit
+    /// SDL_AUDIODRIVER is always tried: the person asked for it.
+    static func noDevice(_ environment: [String: String]) -> String? {
+        if environment["SDL_AUDIODRIVER"] != nil { return nil }
+        let cards = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/snd"))?.contains { $0.hasPrefix("pcm") } ?? false
+        let runtime = environment["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())"
+        let server = environment["PULSE_SERVER"] != nil
+            || ["pulse/native", "pipewire-0"].contains { FileManager.default.fileExists(atPath: runtime + "/" + $0) }
+        return cards || server ? nil : "no ALSA card in /dev/snd and no PulseAudio or PipeWire server"
     }
 }
 
@@ -91,16 +113,58 @@ final class SDLAudioOutput: AudioOutput {
     let name: String
     let stream: MusicStream
     let device: SDL_AudioDeviceID
-    let box: Unmanaged<MusicStream>
+    let box: StreamBox
 
-    init(name: String, stream: MusicStream, device: SDL_AudioDeviceID, box: Unmanaged<MusicStream>) {
+    /// What the callback's user data points at (kept alive by the output until the device is closed).
+    final class StreamBox: @unchecked Sendable { var stream: MusicStream? }
+
+    init(name: String, stream: MusicStream, device: SDL_AudioDeviceID, box: StreamBox) {
         self.name = name
         self.stream = stream
         self.device = device
         self.box = box
     }
 
-    static func open(rate: Double, channels: Int, clip: AudioClip) -> Result<SDLAudioOutput, SDLFailure> {
+    /// Opens the default device on a thread of its own and waits at most
+    /// `limit` seconds for it (SDL can hang in a sound server's handshake).
+    static func open(rate: Double, channels: Int, clip: AudioClip, limit: Double) -> Result<SDLAudioOutput, SDLFailure> {
+        let attempt = OpenAttempt()
+        let thread = Thread {
+            let result = openNow(rate: rate, channels: channels, clip: clip)
+            if !attempt.deliver(result), case let .success(late) = result { late.close() }
+        }
+        thread.name = "rasterbar audio open"
+        thread.start()
+        return attempt.wait(limit) ?? .failure(SDLFailure("the sound device did not answer within \(Int(limit)) s"))
+    }
+
+    /// Hands the result of an open from its thread to the waiting one; a result
+    /// that comes too late is refused (and the device it opened closed).
+    final class OpenAttempt: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        var result: Result<SDLAudioOutput, SDLFailure>?
+        var abandoned = false
+
+        func deliver(_ result: Result<SDLAudioOutput, SDLFailure>) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !abandoned else { return false }
+            self.result = result
+            done.signal()
+            return true
+        }
+
+        func wait(_ limit: Double) -> Result<SDLAudioOutput, SDLFailure>? {
+            let arrived = done.wait(timeout: .now() + limit) == .success
+            lock.lock()
+            defer { lock.unlock() }
+            if !arrived { abandoned = true }
+            return result
+        }
+    }
+
+    static func openNow(rate: Double, channels: Int, clip: AudioClip) -> Result<SDLAudioOutput, SDLFailure> {
         // SDL's audio brings its event subsystem, which would take SIGINT and
         // SIGTERM for itself: the player and its supervisor handle those.
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1")
@@ -109,29 +173,33 @@ final class SDLAudioOutput: AudioOutput {
         }
         // Output channels: what the clip has, at most stereo (SDL converts to the device).
         let outChannels = min(2, max(1, channels))
-        let stream = MusicStream(clip: clip, rate: rate, channels: outChannels, blockFrames: AudioOutputs.blockFrames,
-                                 extraLatencyFrames: AudioOutputs.blockFrames)
-        let box = Unmanaged.passRetained(stream)
         var want = SDL_AudioSpec()
         want.freq = Int32(rate)
         want.format = SDL_AudioFormat(AUDIO_F32SYS)
         want.channels = UInt8(outChannels)
         want.samples = UInt16(AudioOutputs.blockFrames)
-        want.userdata = box.toOpaque()
         want.callback = { user, bytes, length in
-            let stream = Unmanaged<MusicStream>.fromOpaque(user!).takeUnretainedValue()
+            guard let stream = Unmanaged<StreamBox>.fromOpaque(user!).takeUnretainedValue().stream else {
+                memset(bytes!, 0, Int(length))
+                return
+            }
             let frames = Int(length) / (MemoryLayout<Float>.size * stream.channels)
             bytes!.withMemoryRebound(to: Float.self, capacity: frames * stream.channels) {
                 stream.render(into: $0, frames: frames, at: monotonicSeconds())
             }
         }
+        // The stream's latency needs the block SDL grants, which only the open
+        // says; the callback finds the stream through a box filled in before
+        // the device is unpaused.
+        let box = StreamBox()
+        want.userdata = Unmanaged.passUnretained(box).toOpaque()
         var have = SDL_AudioSpec()
-        // ALSA prints a paragraph to stderr when there is no card; SDL's error says it in one line.
-        let device = withStderrSilenced { SDL_OpenAudioDevice(nil, 0, &want, &have, 0) }
-        guard device != 0 else {
-            box.release()
-            return .failure(SDLFailure(String(cString: SDL_GetError())))
-        }
+        let device = SDL_OpenAudioDevice(nil, 0, &want, &have, 0)
+        guard device != 0 else { return .failure(SDLFailure(String(cString: SDL_GetError()))) }
+        let block = Int(have.samples)
+        // SDL keeps one block queued besides the one being filled.
+        let stream = MusicStream(clip: clip, rate: rate, channels: outChannels, blockFrames: block, extraLatencyFrames: block)
+        box.stream = stream
         let driver = SDL_GetCurrentAudioDriver().map { String(cString: $0) } ?? "sdl"
         let output = SDLAudioOutput(name: driver, stream: stream, device: device, box: box)
         SDL_PauseAudioDevice(device, 0)
@@ -140,30 +208,16 @@ final class SDLAudioOutput: AudioOutput {
 
     var closed = false
 
+    /// Closes the device on a thread of its own: SDL waits for its audio
+    /// thread, which a stuck device can hold forever; the GL thread must not.
     func close() {
         guard !closed else { return }
         closed = true
-        SDL_CloseAudioDevice(device)
+        let device = self.device, box = self.box
+        Thread.detachNewThread { withExtendedLifetime(box) { SDL_CloseAudioDevice(device) } }
     }
 
-    deinit {
-        close()
-        box.release()
-    }
-}
-
-/// Runs `body` with fd 2 pointed at /dev/null (for libraries that print instead of returning errors).
-func withStderrSilenced<T>(_ body: () -> T) -> T {
-    fflush(stderr)
-    let saved = dup(2), null = open("/dev/null", O_WRONLY)
-    guard saved >= 0, null >= 0 else { return body() }
-    dup2(null, 2)
-    close(null)
-    defer {
-        dup2(saved, 2)
-        close(saved)
-    }
-    return body()
+    deinit { close() }
 }
 
 struct SDLFailure: Error, CustomStringConvertible {

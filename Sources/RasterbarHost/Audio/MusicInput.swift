@@ -9,8 +9,9 @@ import RasterbarGL
 /// The soundtrack's analysis for the frames being drawn. GL thread only.
 final class MusicInput {
     var analyser: MusicAnalyser?
-    /// What the analyser was built from: the clip, its offset, the frame grid.
-    var source: (clip: ObjectIdentifier, offset: Double, fps: Double)?
+    /// What the analyser was built from: the clip (held, so a new clip can never
+    /// be mistaken for it), its offset, the frame grid.
+    var source: (clip: AudioClip, offset: Double, fps: Double)?
     /// The last frame analysed: one analysis per frame time, however many scenes ask.
     var last: (time: Double, frame: MusicFrame)?
     /// The 512x2 single-channel texture bound to "music" channels, made on first use.
@@ -22,10 +23,9 @@ final class MusicInput {
     /// demo time 0, analysed on the `fps` frame grid. Silence without a clip.
     func frame(clip: AudioClip?, offset: Double, fps: Double, time: Double) -> MusicFrame {
         guard let clip, !clip.mono.isEmpty else { return .silent }
-        let id = ObjectIdentifier(clip)
-        if source.map({ $0.clip != id || $0.offset != offset || $0.fps != fps }) ?? true {
+        if source.map({ $0.clip !== clip || $0.offset != offset || $0.fps != fps }) ?? true {
             analyser = MusicAnalyser(samples: clip.mono, rate: clip.rate, offset: offset, fps: fps)
-            source = (id, offset, fps)
+            source = (clip, offset, fps)
             last = nil
         }
         if let last, last.time == time { return last.frame }

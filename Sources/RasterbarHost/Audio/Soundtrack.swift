@@ -16,8 +16,8 @@ final class Soundtrack {
 
     /// Opens `choice` and plays `clip` from demo time `start`; `report` gets the audio event and any warning.
     init(clip: AudioClip, music: Demo.Music, choice: AudioChoice, level: Double, start: Double, paused: Bool,
-         report: (StoreEvent) -> Void) {
-        let (output, warning) = AudioOutputs.open(choice, for: clip)
+         environment: [String: String], report: (StoreEvent) -> Void) {
+        let (output, warning) = AudioOutputs.open(choice, for: clip, environment: environment)
         self.output = output
         self.clip = clip
         self.level = level

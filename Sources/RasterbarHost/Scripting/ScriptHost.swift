@@ -61,8 +61,8 @@ final class ScriptHost {
         self.log = log
         Self.lastSceneTag = Self.lastSceneTag % 255 + 1
         sceneTag = Self.lastSceneTag
-        musicValues = .allocate(capacity: 2 * MusicAnalyser.width)
-        musicValues.initialize(repeating: 0, count: 2 * MusicAnalyser.width)
+        musicValues = .allocate(capacity: 2 * Int(RB_MUSIC_BINS))
+        musicValues.initialize(repeating: 0, count: 2 * Int(RB_MUSIC_BINS))
         frameInfo = .allocate(capacity: 1)
         frameInfo.initialize(to: rb_frame_info())
         frameInfo.pointee.struct_size = UInt32(MemoryLayout<rb_frame_info>.size)
@@ -157,10 +157,10 @@ final class ScriptHost {
             resolution: (Float(r.size.width), Float(r.size.height)),
             mouse: (uniforms.mouse.x, uniforms.mouse.y, uniforms.mouse.z, uniforms.mouse.w),
             bpm: meta.bpm ?? 0, bar: bar, beat: beats - bar * Double(meta.beatsPerBar), fps: meta.fps,
-            spectrum: UnsafePointer(musicValues), waveform: UnsafePointer(musicValues + MusicAnalyser.width),
+            spectrum: UnsafePointer(musicValues), waveform: UnsafePointer(musicValues + Int(RB_MUSIC_BINS)),
             music_time: uniforms.musicTime, sample_rate: uniforms.sampleRate)
-        uniforms.music.spectrum.withUnsafeBufferPointer { musicValues.update(from: $0.baseAddress!, count: MusicAnalyser.width) }
-        uniforms.music.waveform.withUnsafeBufferPointer { (musicValues + MusicAnalyser.width).update(from: $0.baseAddress!, count: MusicAnalyser.width) }
+        uniforms.music.spectrum.withUnsafeBufferPointer { musicValues.update(from: $0.baseAddress!, count: Int(RB_MUSIC_BINS)) }
+        uniforms.music.waveform.withUnsafeBufferPointer { (musicValues + Int(RB_MUSIC_BINS)).update(from: $0.baseAddress!, count: Int(RB_MUSIC_BINS)) }
     }
 
     /// Leaves GL as the next draw expects it, whatever the script did.
