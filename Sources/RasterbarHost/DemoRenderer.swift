@@ -119,7 +119,8 @@ public final class DemoRenderer {
         if let e = clip.error {
             return RasterbarError(.invalidMusic, "meta.music: \(music.file): \(e.message)", at: music.origin, hint: e.hint)
         }
-        if music.offset >= clip.value.duration {
+        // The offset is checked against a file that has loaded, not the silence standing in meanwhile.
+        if clip.generation > 0, music.offset >= clip.value.duration {
             return RasterbarError(.invalidMusic, "meta.music.offset: \(String(format2: music.offset)) s is past the end of \(music.file) (\(String(format2: clip.value.duration)) s long)",
                                   at: music.origin, hint: "use an offset under \(String(format2: clip.value.duration)) s, or a longer file")
         }

@@ -113,6 +113,10 @@ public final class Engine {
             watcher?.whenSettled { [weak compiler] path, bytes in compiler?.prefetch(script: path, source: bytes) }
         }
         store.register(compiler)
+        if live {
+            // The music decodes off the GL thread; the finished decode reloads it.
+            store.register(MusicDecoder { [weak store] key in store?.invalidate(key) })
+        }
         store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         baseClock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
@@ -216,8 +220,19 @@ public final class Engine {
 
     /// Loads every scene's shader or script and its textures now, so problems
     /// show before the first frame; returns them (each is also an event).
+    /// Live, the music's first decode is waited for (up to `musicWait`
+    /// seconds), so a demo starts with its soundtrack rather than a moment of silence.
     @discardableResult
-    public func loadAll() throws -> [RasterbarError] { try renderer.loadAll() }
+    public func loadAll(musicWait: Double = 30) throws -> [RasterbarError] {
+        if let clip = try renderer.musicClip(), clip.isLoading {
+            let deadline = monotonicSeconds() + musicWait
+            while clip.isLoading, monotonicSeconds() < deadline {
+                store.sync()
+                usleep(2000)
+            }
+        }
+        return try renderer.loadAll()
+    }
 
     // MARK: Tracks
 

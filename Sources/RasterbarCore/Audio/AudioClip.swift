@@ -49,8 +49,11 @@ public final class AudioClip: Loadable, @unchecked Sendable {
 
     public static let kind = "music"
 
+    /// Decodes the file, on the `MusicDecoder`'s queue where one is registered (live engines).
     public static func load(from context: LoadContext) throws -> AudioClip {
-        try decode(try context.read(context.key.path), name: context.key.path)
+        let bytes = try context.read(context.key.path)
+        if let decoder = context.service(MusicDecoder.self) { return try decoder.clip(of: bytes, key: context.key) }
+        return try decode(bytes, name: context.key.path)
     }
 
     /// Until the music has loaded once: silence, so the demo plays on without it.
