@@ -15,6 +15,8 @@ public struct Demo: Sendable, Equatable {
         /// Beats per minute, for musical time ("8:0") and the overlay's bar:beat.
         public var bpm: Double?
         public var beatsPerBar: Int
+        /// Rows per beat in a GNU Rocket editor (its grid): row = beats x rowsPerBeat.
+        public var rowsPerBeat: Int = 8
         /// The soundtrack, if the demo has one.
         public var music: Music?
     }

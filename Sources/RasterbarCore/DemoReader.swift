@@ -90,7 +90,7 @@ struct DemoReader {
                              duration: 0, bpm: nil, beatsPerBar: 4)
         var durationValue: JSONValue?
         if let m = root["meta"] {
-            _ = try members(m, "meta", allowed: ["title", "author", "resolution", "fps", "duration", "bpm", "beatsPerBar", "music"])
+            _ = try members(m, "meta", allowed: ["title", "author", "resolution", "fps", "duration", "bpm", "beatsPerBar", "rowsPerBeat", "music"])
             if let v = m["music"] { meta.music = try music(v) }
             if let v = m["title"] { meta.title = try string(v, "meta.title") }
             if let v = m["author"] { meta.author = try string(v, "meta.author") }
@@ -108,6 +108,11 @@ struct DemoReader {
                 let n = try number(v, "meta.beatsPerBar")
                 guard n >= 1, n <= 64, n.rounded() == n else { throw fail(v, "meta.beatsPerBar", "must be a whole number from 1 to 64, found \(n)") }
                 meta.beatsPerBar = Int(n)
+            }
+            if let v = m["rowsPerBeat"] {
+                let n = try number(v, "meta.rowsPerBeat")
+                guard n >= 1, n <= 256, n.rounded() == n else { throw fail(v, "meta.rowsPerBeat", "must be a whole number from 1 to 256, found \(n)") }
+                meta.rowsPerBeat = Int(n)
             }
             if let v = m["duration"] {
                 let d = try time(v, "meta.duration", meta)

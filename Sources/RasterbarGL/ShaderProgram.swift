@@ -45,6 +45,36 @@ public final class ShaderProgram: Loadable {
         self.name = program
         self.file = file
         self.locations = UniformLocations(program: program)
+        self.declaredFloats = Self.activeFloatUniforms(program)
+    }
+
+    /// The float and vecN uniforms the program uses that are not built in
+    /// (Shadertoy's i..., Rasterbar's rb...): what a sync editor can drive.
+    public let declaredFloats: [(name: String, components: Int)]
+
+    static func activeFloatUniforms(_ program: GLuint) -> [(name: String, components: Int)] {
+        var count: GLint = 0
+        glGetProgramiv(program, glEnum(GL_ACTIVE_UNIFORMS), &count)
+        var found: [(name: String, components: Int)] = []
+        var buffer = [GLchar](repeating: 0, count: 256)
+        for index in 0..<GLuint(max(0, count)) {
+            var length: GLsizei = 0, size: GLint = 0, type: GLenum = 0
+            glGetActiveUniform(program, index, GLsizei(buffer.count), &length, &size, &type, &buffer)
+            let name = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let components: Int
+            switch Int32(type) {
+            case GL_FLOAT: components = 1
+            case GL_FLOAT_VEC2: components = 2
+            case GL_FLOAT_VEC3: components = 3
+            case GL_FLOAT_VEC4: components = 4
+            default: continue
+            }
+            let builtIn = name.hasPrefix("gl_") || name.contains("[") || name.contains(".")
+                || (name.count > 1 && name.first == "i" && name.dropFirst().first!.isUppercase)
+                || (name.count > 2 && name.hasPrefix("rb") && name.dropFirst(2).first!.isUppercase)
+            if size == 1, !builtIn { found.append((name, components)) }
+        }
+        return found.sorted { $0.name < $1.name }
     }
 
     deinit { glDeleteProgram(name) }

@@ -135,6 +135,17 @@ public final class DemoRenderer {
         return (music, clip.value)
     }
 
+    /// Float and vec names the demo's code reads that no track defines: the
+    /// shaders' own uniforms (not scene params) and the tracks scripts ask
+    /// for. A sync editor offers them as new tracks.
+    public var undefinedTrackNames: [(name: String, components: Int)] {
+        let defined = Set(demo.tracks.map(\.name)).union(demo.scenes.flatMap(\.params.keys))
+        var seen: Set<String> = []
+        let uniforms = programs.values.flatMap { $0.value.declaredFloats }
+        let asked = scripts.values.flatMap { $0.host.askedTracks.sorted() }.map { (name: $0, components: 1) }
+        return (uniforms + asked).filter { !defined.contains($0.name) && seen.insert($0.name).inserted }
+    }
+
     /// The running script of a scene (one instance per scene).
     func scriptScene(for scene: Demo.Scene, path: String) throws -> ScriptScene {
         let id = "\(scene.name)|\(path)"

@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self, Check.self, TempoCommand.self],
+        subcommands: [Play.self, Render.self, Check.self, TempoCommand.self, RocketCommand.self],
         defaultSubcommand: Play.self
     )
 }
@@ -92,6 +92,9 @@ struct Play: ParsableCommand {
     @Option(help: "Music volume, 0 to 1 (times meta.music.volume; default 1).")
     var volume: Double = 1
 
+    @Option(help: ArgumentHelp("Sync tracks live with a GNU Rocket editor (default 127.0.0.1:1338).", valueName: "host:port"))
+    var rocket: String?
+
     func run() throws {
         try reportingErrors {
             let environment = ProcessInfo.processInfo.environment
@@ -125,6 +128,7 @@ struct Play: ParsableCommand {
             }
             options.volume = volume
             options.mute = mute
+            options.rocket = rocket
             options.watch.debounce = debounce / 1000
             if poll || environment["RASTERBAR_WATCH"] == "poll" { options.watch.mode = .polling }
             guard debounce >= 0, debounce <= 10_000 else {
@@ -292,6 +296,59 @@ struct TempoCommand: ParsableCommand {
     }
 }
 
+struct RocketCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rocket",
+        abstract: "Move tracks between demo.json and a GNU Rocket editor document.",
+        subcommands: [Export.self, Import.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write demo.json's tracks as a Rocket editor document (open it in the editor: File, Open).")
+
+        @OptionGroup var target: DemoArgument
+
+        @Option(help: "The document to write (.rocket).")
+        var out: String
+
+        func run() throws {
+            try reportingErrors {
+                let folder = try DemoFolder.load(target.demo, checkFiles: false)
+                let (xml, tracks, keys) = try RasterbarHost.RocketDocument.export(folder.demo, file: folder.file)
+                try FileIO.writeAtomically(Array(xml.utf8), to: out)
+                print("wrote \(tracks) tracks (\(keys) keys) to \(out)")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Merge a Rocket editor document's tracks into demo.json (only those tracks change).")
+
+        @Argument(help: "The editor's document (.rocket).")
+        var document: String
+
+        @OptionGroup var target: DemoArgument
+
+        func run() throws {
+            try reportingErrors {
+                let folder = try DemoFolder.load(target.demo, checkFiles: false)
+                let tracks = try RasterbarHost.RocketDocument.tracks(ofDocument: try FileIO.read(document), name: document, demo: folder.demo)
+                guard !tracks.isEmpty else {
+                    throw RasterbarError(.invalidArgument, "the document holds no keys", at: document, hint: "set some keys in the editor and save")
+                }
+                // Only tracks that differ are written: every other byte of demo.json stays.
+                let changed = tracks.filter { $0 != folder.demo.track(named: $0.name) }
+                guard !changed.isEmpty else {
+                    print("\(folder.file) already holds the \(tracks.count) tracks of \(document): nothing written")
+                    return
+                }
+                let written = try TrackWriter.write(changed, into: try FileIO.read(folder.file), file: folder.file)
+                try FileIO.writeAtomically(written, to: folder.file, keepingModeOf: folder.file)
+                print("merged \(changed.count) of the document's \(tracks.count) tracks into \(folder.file): \(changed.map(\.name).sorted().joined(separator: ", "))")
+            }
+        }
+    }
+}
+
 /// Prints an engine error as one line on stderr and exits non-zero.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
@@ -302,4 +359,26 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-RasterbarCommand.main()
+/// `--rocket` may stand alone: it then gets the editor's default address. A following word is its address only if it looks like one
+/// (HOST:PORT or :PORT), so `play --rocket demo.json` still names the demo.
+func rocketArguments(_ arguments: [String]) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < arguments.count {
+        if arguments[i] == "--rocket" {
+            let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+            if let next, next.contains(":"), !next.hasPrefix("-"), !next.hasSuffix(".json") {
+                out.append("--rocket=" + next)
+                i += 2
+                continue
+            }
+            out.append("--rocket=127.0.0.1:\(RocketProtocol.defaultPort)")
+        } else {
+            out.append(arguments[i])
+        }
+        i += 1
+    }
+    return out
+}
+
+RasterbarCommand.main(rocketArguments(Array(CommandLine.arguments.dropFirst())))

@@ -11,6 +11,8 @@ public enum StoreEvent: Sendable, Equatable {
     case warning(message: String)
     /// The soundtrack plays through `output` at `rate` Hz, heard `latencyMs` after it is handed over.
     case audio(output: String, rate: Double, latencyMs: Double)
+    /// The link to a GNU Rocket editor.
+    case rocket(RocketEvent)
 }
 
 extension StoreEvent {
@@ -34,6 +36,8 @@ extension StoreEvent {
         case let .audio(output, rate, latency):
             return JSONLine.object([("event", .string("audio")), ("output", .string(output)), ("rate", .number(rate)),
                                     ("latency_ms", .number((latency * 10).rounded() / 10))])
+        case let .rocket(event):
+            return JSONLine.object([("event", .string("rocket"))] + event.fields)
         }
     }
 
@@ -48,6 +52,7 @@ extension StoreEvent {
         case let .warning(message): return message
         case let .audio(output, rate, latency):
             return "music plays on \(output) at \(Int(rate)) Hz (\(String(format2: latency)) ms latency)"
+        case let .rocket(event): return event.humanLine
         }
     }
 }

@@ -40,6 +40,8 @@ public struct PlayOptions: Sendable {
     public var mute = false
     /// Music playback level, 0...1 (times meta.music.volume).
     public var volume: Double = 1
+    /// Sync with a GNU Rocket editor at this address ("" for 127.0.0.1:1338).
+    public var rocket: String?
     public init() {}
 }
 
@@ -74,6 +76,8 @@ public final class Player {
     var window: Window?
     var text: TextRenderer?
     var control: ControlChannel?
+    /// The link to a Rocket editor, with --rocket.
+    var rocket: RocketLink?
     /// Status for the supervisor, when one started this player.
     lazy var link = SupervisorLink(environment: environment)
 
@@ -109,6 +113,7 @@ public final class Player {
             handleInput()
             if finished { break }
             if frames > 0 { engine.advance() }
+            rocket?.follow(engine)
             let reloaded = engine.sync()
             reportEvents()
             try drawFrame(reloaded: reloaded)
@@ -153,6 +158,13 @@ public final class Player {
         reportEvents()
         overlayVisible = options.overlay
         if options.control { control = ControlChannel() }
+        if let address = options.rocket {
+            guard engine.demo.meta.bpm != nil else {
+                throw RasterbarError(.invalidArgument, "--rocket needs meta.bpm in demo.json: the editor's rows are beats",
+                                     hint: "add \"bpm\" (and \"rowsPerBeat\", default 8) to meta")
+            }
+            rocket = try RocketLink(address: address) { [unowned self] in pendingEvents.append($0) }
+        }
         resume()
         startedClock = monotonicSeconds()
         lastFrameClock = startedClock
@@ -200,6 +212,7 @@ public final class Player {
             }
         }
         for line in control?.take() ?? [] { handleControl(line) }
+        rocket?.update(engine)
     }
 
     /// Draws the frame at the current time; reports the first frame and the
@@ -267,7 +280,9 @@ public final class Player {
                 openErrors[key.description] = nil
                 // A new version of the script that crashed the player clears that story too.
                 if generation > 1 { openErrors["recovered:" + key.description] = nil }
-            case .warning, .audio: break
+            case .rocket(.disconnected): openErrors["rocket"] = event.humanLine
+            case .rocket(.connected): openErrors["rocket"] = nil
+            case .warning, .audio, .rocket: break
             }
         }
         pendingEvents.removeAll()

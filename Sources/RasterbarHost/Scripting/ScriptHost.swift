@@ -48,6 +48,8 @@ final class ScriptHost {
     var params: [String: Double] = [:]
     /// This frame's sync tracks (and params), by name.
     var tracks: [String: NamedUniform] = [:]
+    /// Every track name the script has asked for (a sync editor offers them).
+    var askedTracks: Set<String> = []
     var current: RenderTarget?
     /// Where the scene's output goes this frame (nil: the demo's target).
     var output: RenderTarget?
@@ -125,7 +127,9 @@ final class ScriptHost {
             return h.params[key].map(Float.init) ?? h.tracks[key]?.value.x ?? fallback
         }
         c.pointee.track = { host, name, out, capacity in
-            guard let track = ScriptHost.from(host).tracks[ScriptHost.string(name)] else { return 0 }
+            let me = ScriptHost.from(host), name = ScriptHost.string(name)
+            me.askedTracks.insert(name)
+            guard let track = me.tracks[name] else { return 0 }
             if let out { for i in 0..<min(Int(capacity), track.components) { out[i] = track.value[i] } }
             return UInt32(track.components)
         }

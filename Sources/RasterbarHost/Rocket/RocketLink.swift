@@ -1,0 +1,243 @@
+// The player's side of GNU Rocket: a TCP client of the editor, polled once a
+// frame on the GL thread and never blocking it (non-blocking socket, connect
+// and greeting spread over frames). It asks for every track the demo uses,
+// turns the editor's keys into live track overrides, follows its cursor and
+// pause, saves into demo.json when the editor says so, and tells the editor
+// the row as the demo plays. No editor, one that goes away or one that sends
+// garbage: the demo plays on with the last keys, says so once, and tries
+// again every second.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import RasterbarCore
+
+/// A link to a Rocket editor. GL thread only.
+public final class RocketLink {
+    public let host: String
+    public let port: UInt16
+    var editor: String { "\(host):\(port)" }
+
+    enum State { case down(since: Double), connecting(since: Double), greeting([UInt8]), connected }
+    var state: State = .down(since: -.infinity)
+    var socket: Int32 = -1
+    var session = RocketSession()
+    var decoder = RocketDecoder()
+    /// The row last sent to the editor.
+    var lastRow: Int?
+    /// Why the link is down, once said (not again until it has been up).
+    var toldDown = false
+    let report: (StoreEvent) -> Void
+
+    /// `address`: "HOST:PORT", "HOST" or ":PORT" (127.0.0.1:1338 by default).
+    public init(address: String?, report: @escaping (StoreEvent) -> Void) throws {
+        let (host, port) = try Self.parse(address ?? "")
+        self.host = host
+        self.port = port
+        self.report = report
+    }
+
+    deinit { if socket >= 0 { close(socket) } }
+
+    static func parse(_ address: String) throws -> (String, UInt16) {
+        let parts = address.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let host = parts.first.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        guard parts.count <= 2, let port = parts.count == 2 ? UInt16(parts[1]) : RocketProtocol.defaultPort, port > 0 else {
+            throw RasterbarError(.invalidArgument, "--rocket '\(address)' is not HOST:PORT", hint: "e.g. --rocket 127.0.0.1:1338 (the editor's default)")
+        }
+        return (host, port)
+    }
+
+    public var isConnected: Bool { if case .connected = state { return true } else { return false } }
+
+    /// Once a frame, before time advances: connects or reconnects, reads what
+    /// the editor sent and applies it to `engine`.
+    public func update(_ engine: Engine) {
+        let now = monotonicSeconds()
+        switch state {
+        case let .down(since):
+            if now - since >= 1 { startConnecting(now) }
+        case let .connecting(since):
+            finishConnecting(engine, now: now, since: since)
+        case let .greeting(received):
+            readGreeting(engine, received)
+        case .connected:
+            askForNewTracks(engine)
+            readCommands(engine)
+        }
+    }
+
+    /// After time advanced: tells the editor the row the demo is at.
+    public func follow(_ engine: Engine) {
+        guard isConnected, let bpm = engine.demo.meta.bpm else { return }
+        let row = RocketSession.row(at: engine.playback.time, meta: engine.demo.meta, bpm: bpm)
+        guard row != lastRow else { return }
+        lastRow = row
+        send(RocketProtocol.setRow(row))
+    }
+
+    // MARK: Connecting
+
+    func startConnecting(_ now: Double) {
+        var hints = addrinfo(ai_flags: 0, ai_family: AF_INET, ai_socktype: Int32(SOCK_STREAM.rawValue), ai_protocol: 0,
+                             ai_addrlen: 0, ai_addr: nil, ai_canonname: nil, ai_next: nil)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let address = found else {
+            return fail("cannot resolve \(host)", now: now)
+        }
+        defer { freeaddrinfo(found) }
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return fail("no socket: \(String(cString: strerror(errno)))", now: now) }
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        var one: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0, errno != EINPROGRESS {
+            return fail("no editor (\(String(cString: strerror(errno))))", now: now)
+        }
+        state = .connecting(since: now)
+    }
+
+    func finishConnecting(_ engine: Engine, now: Double, since: Double) {
+        var p = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, 0) > 0 else {
+            if now - since > 2 { fail("no editor (it did not answer within 2 s)", now: now) }
+            return
+        }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length)
+        guard error == 0 else { return fail("no editor (\(String(cString: strerror(error))))", now: now) }
+        guard send(RocketProtocol.clientGreeting) else { return }
+        state = .greeting([])
+        readGreeting(engine, [])
+    }
+
+    func readGreeting(_ engine: Engine, _ received: [UInt8]) {
+        guard let bytes = receive() else { return }
+        let all = received + bytes
+        let expected = RocketProtocol.serverGreeting
+        guard all.count >= expected.count else {
+            state = .greeting(all)
+            return
+        }
+        guard Array(all.prefix(expected.count)) == expected else {
+            return fail("what answered is not a Rocket editor", now: monotonicSeconds())
+        }
+        state = .connected
+        toldDown = false
+        lastRow = nil
+        decoder = RocketDecoder()
+        _ = session.reconnect()
+        // Keys the last connection set stay live until this editor says otherwise.
+        askForNewTracks(engine)
+        report(.rocket(.connected(editor: editor, tracks: session.columns.count)))
+        if all.count > expected.count { apply(Array(all.dropFirst(expected.count)), engine) }
+    }
+
+    /// Asks for every column the demo has that this connection has not asked for yet.
+    func askForNewTracks(_ engine: Engine) {
+        for column in RocketSession.columns(for: engine.demo, extra: engine.renderer.undefinedTrackNames) {
+            if session.ask(column).isNew, !send(RocketProtocol.getTrack(column)) { return }
+        }
+    }
+
+    // MARK: Commands
+
+    func readCommands(_ engine: Engine) {
+        while isConnected, let bytes = receive(), !bytes.isEmpty {
+            apply(bytes, engine)
+        }
+    }
+
+    func apply(_ bytes: [UInt8], _ engine: Engine) {
+        let commands: [RocketCommand]
+        do { commands = try decoder.feed(bytes) } catch {
+            let e = error as? RasterbarError
+            return fail("dropped the connection: \(e?.message ?? "\(error)")", now: monotonicSeconds())
+        }
+        var changed: Set<String> = []
+        for command in commands {
+            switch command {
+            case .setKey, .deleteKey:
+                guard let track = session.apply(command) else { continue }
+                changed.insert(track)
+                if case let .setKey(index, row, value, interpolation) = command {
+                    report(.rocket(.key(track: session.columns[index], row: row, value: value, interpolation: interpolation)))
+                } else if case let .deleteKey(index, row) = command {
+                    report(.rocket(.key(track: session.columns[index], row: row, value: nil, interpolation: nil)))
+                }
+            case let .setRow(row):
+                guard let bpm = engine.demo.meta.bpm else { continue }
+                lastRow = row
+                engine.seek(to: RocketSession.time(ofRow: Double(row), meta: engine.demo.meta, bpm: bpm))
+            case let .pause(paused):
+                engine.setPaused(paused)
+            case .saveTracks:
+                applyKeys(changed, engine)
+                changed = []
+                do {
+                    report(.rocket(.saved(tracks: try engine.saveTracks())))
+                } catch {
+                    report(.rocket(.saveFailed(message: (error as? RasterbarError)?.description ?? "\(error)")))
+                }
+            }
+        }
+        applyKeys(changed, engine)
+    }
+
+    /// Puts the editor's version of `tracks` over demo.json's (or gives them back to it).
+    func applyKeys(_ tracks: Set<String>, _ engine: Engine) {
+        guard let bpm = engine.demo.meta.bpm else { return }
+        let undefined = engine.renderer.undefinedTrackNames
+        for name in tracks {
+            let components = engine.demo.track(named: name)?.components ?? undefined.first { $0.name == name }?.components
+                ?? session.columns.filter { RocketSession.trackName(of: $0) == name }.count
+            if let track = session.track(name, components: max(1, components), over: engine.demo, bpm: bpm) {
+                engine.trackOverrides.set(track)
+            } else {
+                engine.trackOverrides.clear(name)
+            }
+        }
+    }
+
+    // MARK: The socket
+
+    /// Bytes waiting (empty if none yet), or nil when the link broke.
+    func receive() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(socket, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        if n > 0 { return Array(buffer.prefix(n)) }
+        if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { return [] }
+        fail(n == 0 ? "the editor closed the connection" : "the connection broke (\(String(cString: strerror(errno))))", now: monotonicSeconds())
+        return nil
+    }
+
+    /// Sends all of `bytes`; false (and the link down) if it cannot.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n; continue }
+            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                // A full send buffer means an editor not reading: give it a moment.
+                var p = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+                if poll(&p, 1, 100) > 0 { continue }
+            }
+            fail("the connection broke while sending (\(String(cString: strerror(errno))))", now: monotonicSeconds())
+            return false
+        }
+        return true
+    }
+
+    /// Closes the link; says why unless it was already said; tries again in a second.
+    func fail(_ reason: String, now: Double) {
+        if socket >= 0 { close(socket) }
+        socket = -1
+        state = .down(since: now)
+        if !toldDown {
+            toldDown = true
+            report(.rocket(.disconnected(editor: editor, reason: reason)))
+        }
+    }
+}
