@@ -57,14 +57,15 @@ let package = Package(
             dependencies: ["RasterbarHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks print figures; BENCHMARKS.md records them. Never timed tests.
-        .executableTarget(name: "rasterbar-bench", dependencies: ["RasterbarHost", "RawGLReference"]),
+        .executableTarget(name: "rasterbar-bench", dependencies: ["RasterbarHost", "RawGLReference", "RasterbarTestSupport"]),
         // A raw C EGL loop drawing the same shader: the yardstick for the engine's own cost.
         .target(name: "RawGLReference", dependencies: ["CGL"]),
 
         // MARK: Tests
         // The core's data and rules: no GL, no window, no GPU stack needed.
         .testTarget(name: "RasterbarCoreTests", dependencies: ["RasterbarCore", "RasterbarTestSupport"]),
-        // Helpers both test targets share (parsing, error assertions, paths).
+        // Helpers both test targets share (parsing, error assertions, paths, a mock
+        // Rocket editor the benchmark uses too).
         .target(name: "RasterbarTestSupport", dependencies: ["RasterbarCore"], path: "Tests/RasterbarTestSupport"),
         .testTarget(
             name: "RasterbarTests",

@@ -116,7 +116,7 @@ public final class Player {
             rocket?.follow(engine)
             let reloaded = engine.sync()
             reportEvents()
-            try drawFrame(reloaded: reloaded)
+            try drawFrame(reloaded: reloaded, synced: rocket?.takeChangedTracks() ?? [])
             try present()
             frames += 1
             link.status(engine.playback)
@@ -164,6 +164,8 @@ public final class Player {
                                      hint: "add \"bpm\" (and \"rowsPerBeat\", default 8) to meta")
             }
             rocket = try RocketLink(address: address) { [unowned self] in pendingEvents.append($0) }
+            // A key from the editor ends the wait for the next frame: it shows at once.
+            if let watcher = engine.watcher { rocket?.ring = { watcher.wake() } }
         }
         resume()
         startedClock = monotonicSeconds()
@@ -215,9 +217,10 @@ public final class Player {
         rocket?.update(engine)
     }
 
-    /// Draws the frame at the current time; reports the first frame and the
-    /// first after each reload, and writes requested snapshots.
-    func drawFrame(reloaded: [ResourceKey]) throws {
+    /// Draws the frame at the current time; reports the first frame, the first
+    /// after each reload and the first showing a sync editor's keys (`synced`:
+    /// their tracks), and writes requested snapshots.
+    func drawFrame(reloaded: [ResourceKey], synced: [String] = []) throws {
         let now = monotonicSeconds()
         let dt = frames == 0 ? 1 / engine.demo.meta.fps : now - lastFrameClock
         lastFrameClock = now
@@ -225,7 +228,7 @@ public final class Player {
         try engine.draw(FrameInputs(frame: frames, timeDelta: dt, date: Self.wallClockDate(), mouse: mouse))
         frameCounter.tick(at: now)
         // The first frame is reported too: tools learn the player is up.
-        if !reloaded.isEmpty || frames == 0 { try reportFrame(reloaded: reloaded) }
+        if !reloaded.isEmpty || !synced.isEmpty || frames == 0 { try reportFrame(reloaded: reloaded, synced: synced) }
         writeSnapshots()
     }
 
@@ -289,10 +292,11 @@ public final class Player {
     }
 
     /// The first frame drawn after a reload: finished, optionally saved, reported.
-    func reportFrame(reloaded: [ResourceKey]) throws {
+    func reportFrame(reloaded: [ResourceKey], synced: [String] = []) throws {
         var fields: [(String, JSONLine.Value)] = [("event", .string("frame")), ("frame", .int(frames)),
                                                   ("time", .number(rounded(engine.playback.time))),
                                                   ("reloaded", .strings(reloaded.map(\.path)))]
+        if !synced.isEmpty { fields.append(("synced", .strings(synced))) }
         if let path = options.snapshot {
             try engine.target.readImage().writePNG(to: path)
             fields.append(("snapshot", .string(path)))

@@ -27,7 +27,14 @@ public final class RocketLink {
     var lastRow: Int?
     /// Why the link is down, once said (not again until it has been up).
     var toldDown = false
+    /// Tracks whose keys changed since the player last asked.
+    var changedTracks: Set<String> = []
     let report: (StoreEvent) -> Void
+    /// Rung from the doorbell's thread when the editor has sent something: a
+    /// player waiting for its next frame wakes and draws the key at once.
+    public var ring: (@Sendable () -> Void)?
+    /// Watches the connected socket for the doorbell; replaced per connection.
+    var doorbell: Doorbell?
 
     /// `address`: "HOST:PORT", "HOST" or ":PORT" (127.0.0.1:1338 by default).
     public init(address: String?, report: @escaping (StoreEvent) -> Void) throws {
@@ -37,7 +44,44 @@ public final class RocketLink {
         self.report = report
     }
 
-    deinit { if socket >= 0 { close(socket) } }
+    /// A thread that waits for the editor's bytes and rings, once per batch
+    /// (the GL thread reads them and re-arms it).
+    final class Doorbell: @unchecked Sendable {
+        let socket: Int32
+        let lock = NSLock()
+        var armed = true
+        var stopped = false
+
+        init(socket: Int32, ring: @escaping @Sendable () -> Void) {
+            self.socket = socket
+            Thread.detachNewThread { [self] in
+                while true {
+                    lock.lock()
+                    let (stop, listen) = (stopped, armed)
+                    lock.unlock()
+                    if stop { return }
+                    var p = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                    guard listen, poll(&p, 1, 50) > 0 else {
+                        if !listen { usleep(1000) }
+                        continue
+                    }
+                    if p.revents & Int16(POLLNVAL) != 0 { return }
+                    lock.lock()
+                    armed = false
+                    lock.unlock()
+                    ring()
+                }
+            }
+        }
+
+        func rearm() { lock.lock(); armed = true; lock.unlock() }
+        func stop() { lock.lock(); stopped = true; lock.unlock() }
+    }
+
+    deinit {
+        doorbell?.stop()
+        if socket >= 0 { close(socket) }
+    }
 
     static func parse(_ address: String) throws -> (String, UInt16) {
         let parts = address.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -125,6 +169,7 @@ public final class RocketLink {
         }
         state = .connected
         toldDown = false
+        if let ring { doorbell = Doorbell(socket: socket, ring: ring) }
         lastRow = nil
         decoder = RocketDecoder()
         _ = session.reconnect()
@@ -147,6 +192,7 @@ public final class RocketLink {
         while isConnected, let bytes = receive(), !bytes.isEmpty {
             apply(bytes, engine)
         }
+        doorbell?.rearm()
     }
 
     func apply(_ bytes: [UInt8], _ engine: Engine) {
@@ -185,9 +231,16 @@ public final class RocketLink {
         applyKeys(changed, engine)
     }
 
+    /// The tracks the editor changed since the last call (the next frame shows them).
+    public func takeChangedTracks() -> [String] {
+        defer { changedTracks = [] }
+        return changedTracks.sorted()
+    }
+
     /// Puts the editor's version of `tracks` over demo.json's (or gives them back to it).
     func applyKeys(_ tracks: Set<String>, _ engine: Engine) {
         guard let bpm = engine.demo.meta.bpm else { return }
+        changedTracks.formUnion(tracks)
         let undefined = engine.renderer.undefinedTrackNames
         for name in tracks {
             let components = engine.demo.track(named: name)?.components ?? undefined.first { $0.name == name }?.components
@@ -232,6 +285,8 @@ public final class RocketLink {
 
     /// Closes the link; says why unless it was already said; tries again in a second.
     func fail(_ reason: String, now: Double) {
+        doorbell?.stop()
+        doorbell = nil
         if socket >= 0 { close(socket) }
         socket = -1
         state = .down(since: now)
