@@ -16,7 +16,6 @@ public enum TrackWriter {
         let root = try parseJSON(bytes)
         guard case let .object(members) = root.kind else { throw RasterbarError(.invalidDemo, "demo.json is not an object", at: file) }
         let indent = indentUnit(bytes)
-        let musical = writesMusicalTime(root)
         var edits: [(range: Range<Int>, text: String)] = []
         if let tracksValue = root["tracks"], case let .object(existing) = tracksValue.kind {
             let firstKey = existing.isEmpty ? nil : keyStart(of: 0, existing, in: tracksValue, bytes)
@@ -25,9 +24,9 @@ public enum TrackWriter {
             for track in tracks {
                 if let member = existing.last(where: { $0.key == track.name }) {
                     let spelled = timeSpellings(member.value, demo.track(named: track.name), bytes)
-                    edits.append((member.value.start..<member.value.end, encode(track, demo.meta, spelled: spelled, musical: musical)))
+                    edits.append((member.value.start..<member.value.end, encode(track, demo.meta, spelled: spelled)))
                 } else {
-                    added.append("\(JSONLine.quote(track.name)): \(encode(track, demo.meta, musical: musical))")
+                    added.append("\(JSONLine.quote(track.name)): \(encode(track, demo.meta))")
                 }
             }
             let outer = String(memberIndent.dropLast(min(indent.count, memberIndent.count)))
@@ -100,28 +99,15 @@ public enum TrackWriter {
     /// for floats, `{"type": "vecN", "keys": [...]}` for vectors. Linear, the
     /// default, is not written.
     /// A time the user wrote before keeps its spelling (`spelled`, by seconds).
-    /// New times are musical (`"bar:beat"`) when `musical` and the demo has a bpm.
-    public static func encode(_ track: Track, _ meta: Demo.Meta, spelled: [Double: String] = [:], musical: Bool = true) -> String {
+    public static func encode(_ track: Track, _ meta: Demo.Meta, spelled: [Double: String] = [:]) -> String {
         let keys = track.keys.map { key -> String in
             let values = (0..<track.components).map { number(key.value[$0]) }
-            var parts = [spelled[key.time] ?? time(key.time, musical ? meta : nil), track.components == 1 ? values[0] : "[" + values.joined(separator: ", ") + "]"]
+            var parts = [spelled[key.time] ?? time(key.time, meta), track.components == 1 ? values[0] : "[" + values.joined(separator: ", ") + "]"]
             if key.interpolation != .linear { parts.append(JSONLine.quote(key.interpolation.rawValue)) }
             return "[" + parts.joined(separator: ", ") + "]"
         }
         let list = "[" + keys.joined(separator: ", ") + "]"
         return track.components == 1 ? list : "{\"type\": \"vec\(track.components)\", \"keys\": \(list)}"
-    }
-
-    /// The file's own style for new key times: musical unless its tracks are
-    /// all written in seconds (no tracks: musical, when there is a bpm).
-    static func writesMusicalTime(_ root: JSONValue) -> Bool {
-        guard let tracks = root["tracks"], case let .object(members) = tracks.kind else { return true }
-        var times: [JSONValue] = []
-        for member in members {
-            if case let .array(items) = (member.value["keys"] ?? member.value).kind { times += items.compactMap(\.timeValue) }
-        }
-        guard !times.isEmpty else { return true }
-        return times.contains { if case .string = $0.kind { return true } else { return false } }
     }
 
     /// How each key time of a track was written in the file (`12`, `"6:0"`),
@@ -140,8 +126,8 @@ public enum TrackWriter {
 
     /// Musical time when the demo has a bpm and the time falls on a 64th of a
     /// beat (what a person or a sync editor sets), seconds otherwise.
-    static func time(_ t: Double, _ meta: Demo.Meta?) -> String {
-        if let meta, let bpm = meta.bpm {
+    static func time(_ t: Double, _ meta: Demo.Meta) -> String {
+        if let bpm = meta.bpm {
             let beats = t * bpm / 60
             let grid = (beats * 64).rounded()
             if abs(beats * 64 - grid) < 1e-6, grid >= 0 {

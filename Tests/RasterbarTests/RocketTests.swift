@@ -141,7 +141,7 @@ final class RocketTests: XCTestCase {
         editor.saveTracks()
         try frames(engine, link) { log.events.contains { if case .rocket(.saved) = $0 { return true } else { return false } } }
         let saved = try String(contentsOfFile: d.demoFile, encoding: .utf8)
-        XCTAssertTrue(saved.contains(#""glow": [[0, 0.2], [20, 0.6]]"#), saved)
+        XCTAssertTrue(saved.contains(#""glow": [["0:0", 0.2], ["10:0", 0.6]]"#), "new tracks in bar:beat, as the demo has a bpm: \(saved)")
         XCTAssertTrue(saved.contains(#""camera": {"type": "vec2", "keys": [[0, [0.25, 0.5], "step"]]}"#), saved)
         let check = try runRasterbar(["check", d.demoFile])
         XCTAssertEqual(check.status, 0, check.stderr)
