@@ -145,7 +145,7 @@ public enum TrackWriter {
         return String(v)
     }
 
-    static func same(_ a: Track, _ b: Track) -> Bool {
+    public static func same(_ a: Track, _ b: Track) -> Bool {
         a.components == b.components && a.keys.count == b.keys.count && zip(a.keys, b.keys).allSatisfy {
             abs($0.time - $1.time) < 1e-9 && $0.value == $1.value && $0.interpolation == $1.interpolation
         }

@@ -336,7 +336,7 @@ struct RocketCommand: ParsableCommand {
                     throw RasterbarError(.invalidArgument, "the document holds no keys", at: document, hint: "set some keys in the editor and save")
                 }
                 // Only tracks that differ are written: every other byte of demo.json stays.
-                let changed = tracks.filter { $0 != folder.demo.track(named: $0.name) }
+                let changed = tracks.filter { track in folder.demo.track(named: track.name).map { !TrackWriter.same($0, track) } ?? true }
                 guard !changed.isEmpty else {
                     print("\(folder.file) already holds the \(tracks.count) tracks of \(document): nothing written")
                     return
@@ -359,15 +359,20 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// `--rocket` may stand alone: it then gets the editor's default address. A following word is its address only if it looks like one
-/// (HOST:PORT or :PORT), so `play --rocket demo.json` still names the demo.
+/// `--rocket` may stand alone: it then gets the editor's default address. A
+/// following word is its address unless it is an option, a file or folder
+/// that exists, or a .json name, so `play --rocket demo.json` still names the demo.
 func rocketArguments(_ arguments: [String]) -> [String] {
     var out: [String] = []
     var i = 0
     while i < arguments.count {
+        if arguments[i] == "--" {
+            out += arguments[i...]
+            break
+        }
         if arguments[i] == "--rocket" {
             let next = i + 1 < arguments.count ? arguments[i + 1] : nil
-            if let next, next.contains(":"), !next.hasPrefix("-"), !next.hasSuffix(".json") {
+            if let next, !next.hasPrefix("-"), !next.hasSuffix(".json"), !FileManager.default.fileExists(atPath: next) {
                 out.append("--rocket=" + next)
                 i += 2
                 continue

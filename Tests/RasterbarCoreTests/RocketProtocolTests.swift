@@ -33,6 +33,8 @@ final class RocketProtocolTests: XCTestCase {
         XCTAssertThrowsError(try decoder.feed([99])) { XCTAssertTrue("\($0)".contains("byte 99"), "\($0)") }
         var badType = RocketDecoder()
         XCTAssertThrowsError(try badType.feed([0] + be(0) + be(0) + be(0) + [7])) { XCTAssertTrue("\($0)".contains("key type 7"), "\($0)") }
+        var notANumber = RocketDecoder()
+        XCTAssertThrowsError(try notANumber.feed([0] + be(0) + be(0) + be(Float.nan.bitPattern) + [1])) { XCTAssertTrue("\($0)".contains("finite"), "\($0)") }
         XCTAssertEqual(RocketProtocol.getTrack("fade"), [2, 0, 0, 0, 4] + Array("fade".utf8))
         XCTAssertEqual(RocketProtocol.setRow(300), [3, 0, 0, 1, 44])
     }
@@ -51,8 +53,11 @@ final class RocketProtocolTests: XCTestCase {
         // Row 8 at 4 rows a beat and 120 bpm is 1 s.
         XCTAssertEqual(session.apply(.setKey(track: 1, row: 8, value: 0.1, interpolation: .step)), "cam")
         let cam = try XCTUnwrap(session.track("cam", components: 3, over: demo, bpm: 120))
-        XCTAssertEqual(cam.keys, [Track.Key(time: 1, value: SIMD4(2, 0.1, 4, 0), interpolation: .step)],
-                       "y from the editor (0.1 exactly, as typed); x and z keep demo.json's values at 1 s")
+        XCTAssertEqual(cam.keys, [Track.Key(time: 0, value: SIMD4(1, 0.1, 3, 0), interpolation: .linear),
+                                  Track.Key(time: 1, value: SIMD4(2, 0.1, 4, 0), interpolation: .linear),
+                                  Track.Key(time: 4, value: SIMD4(5, 0.1, 7, 0), interpolation: .linear)],
+                       "y from the editor (0.1 exactly, as typed) at its row; x and z keep demo.json's keys, values and linear segments")
+        XCTAssertEqual(cam.value(at: 2.5).x, 3.5, accuracy: 1e-9, "x still moves from 1 to 5 over 4 s")
         XCTAssertEqual(session.apply(.setKey(track: 9, row: 0, value: 1, interpolation: .linear)), nil, "an index never asked for is ignored")
         _ = session.apply(.deleteKey(track: 1, row: 8))
         XCTAssertNil(session.track("cam", components: 3, over: demo, bpm: 120), "its last key deleted: back to demo.json")

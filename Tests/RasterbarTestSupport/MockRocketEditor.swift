@@ -35,21 +35,25 @@ public final class MockRocketEditor: @unchecked Sendable {
         Thread.detachNewThread { [self] in serve() }
     }
 
-    deinit { stop() }
-
+    /// Stops listening and hangs up; once (a second call does nothing).
     public func stop() {
         lock.lock()
+        defer { lock.unlock() }
+        guard running else { return }
         running = false
         if client >= 0 { shutdown(client, Int32(SHUT_RDWR)) }
-        lock.unlock()
+        // Shut down, not closed: the serving thread closes the listener when accept fails,
+        // so its descriptor number cannot be reused under it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     func serve() {
         while true {
             let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }
+            guard fd >= 0 else {
+                close(listener)
+                return
+            }
             var greeting = [UInt8](repeating: 0, count: RocketProtocol.clientGreeting.count)
             guard recv(fd, &greeting, greeting.count, Int32(MSG_WAITALL)) == greeting.count, greeting == RocketProtocol.clientGreeting else {
                 close(fd)

@@ -72,6 +72,9 @@ public struct RocketDecoder: Sendable {
                 guard type < RocketProtocol.interpolations.count else {
                     throw RasterbarError(.invalidCommand, "the Rocket editor sent key type \(type), which Rocket does not have", at: "rocket")
                 }
+                guard Float(bitPattern: u32(at + 9)).isFinite else {
+                    throw RasterbarError(.invalidCommand, "the Rocket editor sent a key value that is not a finite number", at: "rocket")
+                }
                 commands.append(.setKey(track: Int(u32(at + 1)), row: Int(u32(at + 5)), value: Float(bitPattern: u32(at + 9)),
                                         interpolation: RocketProtocol.interpolations[type]))
             case .deleteKey: commands.append(.deleteKey(track: Int(u32(at + 1)), row: Int(u32(at + 5))))

@@ -68,6 +68,13 @@ public struct RocketSession: Sendable {
         }
     }
 
+    /// How many components `track` has judging by its columns: the highest
+    /// suffix there is (`name:z` makes a vec3), 1 for a plain name.
+    public static func components(of track: String, columns: [String]) -> Int {
+        columns.filter { $0 != track && trackName(of: $0) == track }
+            .compactMap { suffixes.firstIndex(of: String($0.split(separator: ":").last ?? "")) }.max().map { $0 + 1 } ?? 1
+    }
+
     /// The Rasterbar track a column belongs to: `camera:x` is `camera`.
     public static func trackName(of column: String) -> String {
         guard let colon = column.lastIndex(of: ":"), suffixes.contains(String(column[column.index(after: colon)...])) else { return column }
@@ -83,43 +90,50 @@ public struct RocketSession: Sendable {
     }
 
     /// The editor's version of track `name`, or nil when it holds no keys for
-    /// it (demo.json's keys stand). A vec track takes every row any component
-    /// has a key at; a component with no keys keeps demo.json's values; where
-    /// components differ in interpolation at one row, the first one's is used.
+    /// it (demo.json's keys stand). A vec track is rebuilt on every row any
+    /// component has an editor key at and every time demo.json has a key at:
+    /// each component takes its value from the editor's column where that
+    /// column has keys, from demo.json's track where it has none, so an
+    /// untouched component keeps its keys. A key's interpolation is the
+    /// editor's (the first component with a key on that row) when the editor
+    /// drives every component, else that of demo.json's segment the key falls
+    /// in: one interpolation per key is Rasterbar's model, so mixed tracks
+    /// follow Rocket's curves only approximately between keys.
     public func track(_ name: String, components: Int, over demo: Demo, bpm: Double) -> Track? {
         let columnNames = Self.columns(ofTrack: name, components: components)
-        let columnKeys = columnNames.map { keys[$0] ?? [:] }
-        let rows = Set(columnKeys.flatMap(\.keys)).sorted()
-        guard !rows.isEmpty else { return nil }
+        // Each column's keys as a one-component track over rows, built once.
+        let curves = columnNames.map { column -> Track? in
+            guard let keys = keys[column], !keys.isEmpty else { return nil }
+            return Track(name: column, components: 1, keys: keys.sorted { $0.key < $1.key }.map {
+                Track.Key(time: Double($0.key), value: SIMD4(Self.decimal($0.value.value), 0, 0, 0), interpolation: $0.value.interpolation)
+            })
+        }
+        guard curves.contains(where: { $0 != nil }) else { return nil }
         let original = demo.track(named: name)
-        let built = rows.map { row -> Track.Key in
-            let time = Self.time(ofRow: Double(row), meta: demo.meta, bpm: bpm)
+        let rowsPerSecond = bpm / 60 * Double(demo.meta.rowsPerBeat)
+        var times = Set(curves.compactMap { $0 }.flatMap { $0.keys.map { $0.time / rowsPerSecond } })
+        if curves.contains(where: { $0 == nil }) { times.formUnion(original?.keys.map(\.time) ?? []) }
+        let built = times.sorted().map { time -> Track.Key in
+            let row = time * rowsPerSecond
             var value = SIMD4<Double>.zero
             var interpolation: Interpolation?
-            for (c, keys) in columnKeys.enumerated() {
-                if let key = keys[row] {
-                    value[c] = Self.decimal(key.value)
-                    interpolation = interpolation ?? key.interpolation
-                } else if !keys.isEmpty {
-                    value[c] = Self.value(of: keys, at: Double(row))
+            for (c, curve) in curves.enumerated() {
+                if let curve {
+                    value[c] = curve.value(at: row).x
+                    if interpolation == nil, let key = curve.keys.first(where: { abs($0.time - row) < 1e-6 }) { interpolation = key.interpolation }
                 } else {
                     value[c] = original?.value(at: time)[c] ?? 0
                 }
             }
-            return Track.Key(time: time, value: value, interpolation: interpolation ?? .linear)
+            // Where some components are demo.json's, their segment's interpolation
+            // keeps their curves (exactly, for linear and step ones).
+            let demoSegment = original?.keys.last { $0.time <= time + 1e-9 }?.interpolation
+            let mixed = curves.contains { $0 == nil }
+            return Track.Key(time: time, value: value, interpolation: (mixed ? demoSegment : nil) ?? interpolation ?? demoSegment ?? .linear)
         }
         return Track(name: name, components: components, keys: built)
     }
 
     /// A 32-bit float as the decimal it was typed as (0.1, not 0.10000000149), for demo.json.
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
-
-    /// A column's value at `row`, as Rocket computes it.
-    static func value(of keys: [Int: Key], at row: Double) -> Double {
-        let sorted = keys.sorted { $0.key < $1.key }
-        let track = Track(name: "", components: 1, keys: sorted.map {
-            Track.Key(time: Double($0.key), value: SIMD4(decimal($0.value.value), 0, 0, 0), interpolation: $0.value.interpolation)
-        })
-        return track.value(at: row).x
-    }
 }

@@ -129,7 +129,9 @@ public final class Player {
     /// True once the player should stop.
     var finished: Bool {
         // A snapshot asked for before a quit still gets its frame.
-        (quitRequested && pendingSnapshots.isEmpty) || link.orphaned || window?.shouldClose == true || engine.playback.quitRequested || engine.playback.reachedEnd
+        // Linked to a sync editor, the end of the demo is a place to stop, not to quit.
+        (quitRequested && pendingSnapshots.isEmpty) || link.orphaned || window?.shouldClose == true || engine.playback.quitRequested
+            || (engine.playback.reachedEnd && rocket == nil)
             || options.maxFrames.map { frames >= $0 } == true
     }
 

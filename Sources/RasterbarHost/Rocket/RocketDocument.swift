@@ -55,18 +55,17 @@ public enum RocketDocument {
                                  hint: "save it from the Rocket editor (File, Save)")
         }
         var session = RocketSession()
-        for column in reader.columns.map(\.name) { _ = session.ask(column) }
-        for (index, column) in reader.columns.enumerated() {
+        for column in reader.columns {
+            // A column named twice adds to the same column, as in the editor.
+            let index = session.ask(column.name).index
             for key in column.keys {
                 _ = session.apply(.setKey(track: index, row: key.row, value: key.value, interpolation: key.interpolation))
             }
         }
         var seen: Set<String> = []
-        return try reader.columns.map { RocketSession.trackName(of: $0.name) }.filter { seen.insert($0).inserted }.compactMap { track in
-            let components = reader.columns.filter { RocketSession.trackName(of: $0.name) == track }.count
-            guard components <= 4 else {
-                throw RasterbarError(.invalidArgument, "track \(track) has \(components) columns; a track has 1 to 4 (name:x, :y, :z, :w)", at: name)
-            }
+        return reader.columns.map { RocketSession.trackName(of: $0.name) }.filter { seen.insert($0).inserted }.compactMap { track in
+            // As many components as demo.json's track has, or as the highest column suffix says.
+            let components = demo.track(named: track)?.components ?? RocketSession.components(of: track, columns: reader.columns.map(\.name))
             return session.track(track, components: components, over: demo, bpm: bpm)
         }
     }
@@ -101,9 +100,9 @@ public enum RocketDocument {
             case "key":
                 guard !columns.isEmpty else { return fail(parser, "a <key> outside a <track>") }
                 guard let row = attributes["row"].flatMap({ Int($0) }), row >= 0,
-                      let value = attributes["value"].flatMap({ Float($0) }),
+                      let value = attributes["value"].flatMap({ Float($0) }), value.isFinite,
                       let type = attributes["interpolation"].flatMap({ Int($0) }), RocketProtocol.interpolations.indices.contains(type) else {
-                    return fail(parser, "a <key> in track \(columns[columns.count - 1].name) needs row, value and interpolation (0-3)")
+                    return fail(parser, "a <key> in track \(columns[columns.count - 1].name) needs row, a finite value and interpolation (0-3)")
                 }
                 columns[columns.count - 1].keys.append((row, value, RocketProtocol.interpolations[type]))
             default: break

@@ -18,7 +18,7 @@ public final class RocketLink {
     public let port: UInt16
     var editor: String { "\(host):\(port)" }
 
-    enum State { case down(since: Double), connecting(since: Double), greeting([UInt8]), connected }
+    enum State { case down(since: Double), connecting(since: Double), greeting([UInt8], since: Double), connected }
     var state: State = .down(since: -.infinity)
     var socket: Int32 = -1
     var session = RocketSession()
@@ -29,6 +29,14 @@ public final class RocketLink {
     var toldDown = false
     /// Tracks whose keys changed since the player last asked.
     var changedTracks: Set<String> = []
+    /// Tracks this link has put editor keys over (to give back to demo.json
+    /// when a new connection's editor holds none for them).
+    var overridden: Set<String> = []
+    /// After connecting: when the editor has sent all it holds (quiet for a
+    /// moment after the last GET_TRACK); then stale overrides go.
+    var settleAt: Double?
+    /// The editor's address, resolved once.
+    var address = sockaddr_in()
     let report: (StoreEvent) -> Void
     /// Rung from the doorbell's thread when the editor has sent something: a
     /// player waiting for its next frame wakes and draws the key at once.
@@ -36,55 +44,63 @@ public final class RocketLink {
     /// Watches the connected socket for the doorbell; replaced per connection.
     var doorbell: Doorbell?
 
-    /// `address`: "HOST:PORT", "HOST" or ":PORT" (127.0.0.1:1338 by default).
+    /// `address`: "HOST:PORT", "HOST", "PORT" or ":PORT" (127.0.0.1:1338 by default).
     public init(address: String?, report: @escaping (StoreEvent) -> Void) throws {
         let (host, port) = try Self.parse(address ?? "")
         self.host = host
         self.port = port
         self.report = report
+        // Resolved once, here: a name lookup on the GL thread every second could stall frames.
+        var hints = addrinfo(ai_flags: AI_NUMERICSERV, ai_family: AF_INET, ai_socktype: Int32(SOCK_STREAM.rawValue), ai_protocol: 0,
+                             ai_addrlen: 0, ai_addr: nil, ai_canonname: nil, ai_next: nil)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let first = found else {
+            throw RasterbarError(.invalidArgument, "--rocket: cannot resolve '\(host)'", hint: "give the editor's machine as an IP address or a name this machine resolves")
+        }
+        defer { freeaddrinfo(found) }
+        first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { self.address = $0.pointee }
     }
 
     /// A thread that waits for the editor's bytes and rings, once per batch
-    /// (the GL thread reads them and re-arms it).
+    /// (the GL thread reads them and re-arms it). It polls its own duplicate
+    /// of the socket, closed when it ends, so a closed and reused descriptor
+    /// number is never polled.
     final class Doorbell: @unchecked Sendable {
-        let socket: Int32
-        let lock = NSLock()
+        let condition = NSCondition()
         var armed = true
         var stopped = false
 
         init(socket: Int32, ring: @escaping @Sendable () -> Void) {
-            self.socket = socket
+            let watched = dup(socket)
             Thread.detachNewThread { [self] in
+                defer { close(watched) }
                 while true {
-                    lock.lock()
-                    let (stop, listen) = (stopped, armed)
-                    lock.unlock()
+                    condition.lock()
+                    while !armed && !stopped { condition.wait() }
+                    let stop = stopped
+                    condition.unlock()
                     if stop { return }
-                    var p = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-                    guard listen, poll(&p, 1, 50) > 0 else {
-                        if !listen { usleep(1000) }
-                        continue
+                    var p = pollfd(fd: watched, events: Int16(POLLIN), revents: 0)
+                    guard poll(&p, 1, 50) > 0 else { continue }
+                    if p.revents & Int16(POLLNVAL | POLLHUP | POLLERR) != 0 {
+                        ring()
+                        return
                     }
-                    if p.revents & Int16(POLLNVAL) != 0 { return }
-                    lock.lock()
+                    condition.lock()
                     armed = false
-                    lock.unlock()
+                    condition.unlock()
                     ring()
                 }
             }
         }
 
-        func rearm() { lock.lock(); armed = true; lock.unlock() }
-        func stop() { lock.lock(); stopped = true; lock.unlock() }
-    }
-
-    deinit {
-        doorbell?.stop()
-        if socket >= 0 { close(socket) }
+        func rearm() { condition.lock(); armed = true; condition.signal(); condition.unlock() }
+        func stop() { condition.lock(); stopped = true; condition.signal(); condition.unlock() }
     }
 
     static func parse(_ address: String) throws -> (String, UInt16) {
-        let parts = address.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        // A bare number is a port on this machine.
+        let parts = (UInt16(address) != nil ? ":" + address : address).split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let host = parts.first.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         guard parts.count <= 2, let port = parts.count == 2 ? UInt16(parts[1]) : RocketProtocol.defaultPort, port > 0 else {
             throw RasterbarError(.invalidArgument, "--rocket '\(address)' is not HOST:PORT", hint: "e.g. --rocket 127.0.0.1:1338 (the editor's default)")
@@ -103,11 +119,13 @@ public final class RocketLink {
             if now - since >= 1 { startConnecting(now) }
         case let .connecting(since):
             finishConnecting(engine, now: now, since: since)
-        case let .greeting(received):
-            readGreeting(engine, received)
+        case let .greeting(received, since):
+            if now - since > 2 { return fail("what answered did not greet like a Rocket editor within 2 s", now: now) }
+            readGreeting(engine, received, since: since)
         case .connected:
             askForNewTracks(engine)
             readCommands(engine)
+            if let settle = settleAt, now >= settle { giveBackStaleTracks(engine) }
         }
     }
 
@@ -123,19 +141,15 @@ public final class RocketLink {
     // MARK: Connecting
 
     func startConnecting(_ now: Double) {
-        var hints = addrinfo(ai_flags: 0, ai_family: AF_INET, ai_socktype: Int32(SOCK_STREAM.rawValue), ai_protocol: 0,
-                             ai_addrlen: 0, ai_addr: nil, ai_canonname: nil, ai_next: nil)
-        var found: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &found) == 0, let address = found else {
-            return fail("cannot resolve \(host)", now: now)
-        }
-        defer { freeaddrinfo(found) }
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { return fail("no socket: \(String(cString: strerror(errno)))", now: now) }
         _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         var one: Int32 = 1
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        if connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0, errno != EINPROGRESS {
+        let started = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if started != 0, errno != EINPROGRESS {
             return fail("no editor (\(String(cString: strerror(errno))))", now: now)
         }
         state = .connecting(since: now)
@@ -152,16 +166,16 @@ public final class RocketLink {
         getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length)
         guard error == 0 else { return fail("no editor (\(String(cString: strerror(error))))", now: now) }
         guard send(RocketProtocol.clientGreeting) else { return }
-        state = .greeting([])
-        readGreeting(engine, [])
+        state = .greeting([], since: now)
+        readGreeting(engine, [], since: now)
     }
 
-    func readGreeting(_ engine: Engine, _ received: [UInt8]) {
+    func readGreeting(_ engine: Engine, _ received: [UInt8], since: Double) {
         guard let bytes = receive() else { return }
         let all = received + bytes
         let expected = RocketProtocol.serverGreeting
         guard all.count >= expected.count else {
-            state = .greeting(all)
+            state = .greeting(all, since: since)
             return
         }
         guard Array(all.prefix(expected.count)) == expected else {
@@ -173,33 +187,58 @@ public final class RocketLink {
         lastRow = nil
         decoder = RocketDecoder()
         _ = session.reconnect()
-        // Keys the last connection set stay live until this editor says otherwise.
+        // Keys the last connection set stay live until this editor has sent what it holds.
         askForNewTracks(engine)
+        guard isConnected else { return }
+        settleAt = monotonicSeconds() + Self.settleTime
         report(.rocket(.connected(editor: editor, tracks: session.columns.count)))
-        if all.count > expected.count { apply(Array(all.dropFirst(expected.count)), engine) }
+        if all.count > expected.count { applyKeys(apply(Array(all.dropFirst(expected.count)), engine), engine) }
+    }
+
+    /// How long an editor may stay quiet after the demo's questions before what it sent counts as all it holds.
+    static let settleTime = 0.5
+
+    /// Tracks the last connection's editor set keys on, and this one has none
+    /// for: demo.json's keys again.
+    func giveBackStaleTracks(_ engine: Engine) {
+        settleAt = nil
+        let held = Set(session.keys.filter { !$0.value.isEmpty }.keys.map(RocketSession.trackName(of:)))
+        for name in overridden.subtracting(held) {
+            engine.trackOverrides.clear(name)
+            overridden.remove(name)
+            changedTracks.insert(name)
+        }
     }
 
     /// Asks for every column the demo has that this connection has not asked for yet.
     func askForNewTracks(_ engine: Engine) {
         for column in RocketSession.columns(for: engine.demo, extra: engine.renderer.undefinedTrackNames) {
-            if session.ask(column).isNew, !send(RocketProtocol.getTrack(column)) { return }
+            guard session.ask(column).isNew else { continue }
+            if !send(RocketProtocol.getTrack(column)) { return }
+            if settleAt != nil { settleAt = monotonicSeconds() + Self.settleTime }
         }
     }
 
     // MARK: Commands
 
     func readCommands(_ engine: Engine) {
+        // Keys of a whole read are applied once (an editor sends thousands on connecting).
+        var changed: Set<String> = []
         while isConnected, let bytes = receive(), !bytes.isEmpty {
-            apply(bytes, engine)
+            changed.formUnion(apply(bytes, engine))
+            if settleAt != nil { settleAt = monotonicSeconds() + Self.settleTime }
         }
+        applyKeys(changed, engine)
         doorbell?.rearm()
     }
 
-    func apply(_ bytes: [UInt8], _ engine: Engine) {
+    /// Applies the commands in `bytes`; returns the tracks whose keys changed and are not applied yet.
+    func apply(_ bytes: [UInt8], _ engine: Engine) -> Set<String> {
         let commands: [RocketCommand]
         do { commands = try decoder.feed(bytes) } catch {
             let e = error as? RasterbarError
-            return fail("dropped the connection: \(e?.message ?? "\(error)")", now: monotonicSeconds())
+            fail("dropped the connection: \(e?.message ?? "\(error)")", now: monotonicSeconds())
+            return []
         }
         var changed: Set<String> = []
         for command in commands {
@@ -219,7 +258,8 @@ public final class RocketLink {
             case let .pause(paused):
                 engine.setPaused(paused)
             case .saveTracks:
-                applyKeys(changed, engine)
+                // Everything the editor holds is live before it is written.
+                applyKeys(changed.union(session.keys.keys.map(RocketSession.trackName(of:))), engine)
                 changed = []
                 do {
                     report(.rocket(.saved(tracks: try engine.saveTracks())))
@@ -228,7 +268,7 @@ public final class RocketLink {
                 }
             }
         }
-        applyKeys(changed, engine)
+        return changed
     }
 
     /// The tracks the editor changed since the last call (the next frame shows them).
@@ -244,11 +284,13 @@ public final class RocketLink {
         let undefined = engine.renderer.undefinedTrackNames
         for name in tracks {
             let components = engine.demo.track(named: name)?.components ?? undefined.first { $0.name == name }?.components
-                ?? session.columns.filter { RocketSession.trackName(of: $0) == name }.count
+                ?? RocketSession.components(of: name, columns: session.columns)
             if let track = session.track(name, components: max(1, components), over: engine.demo, bpm: bpm) {
                 engine.trackOverrides.set(track)
+                overridden.insert(name)
             } else {
                 engine.trackOverrides.clear(name)
+                overridden.remove(name)
             }
         }
     }
@@ -287,6 +329,7 @@ public final class RocketLink {
     func fail(_ reason: String, now: Double) {
         doorbell?.stop()
         doorbell = nil
+        settleAt = nil
         if socket >= 0 { close(socket) }
         socket = -1
         state = .down(since: now)
