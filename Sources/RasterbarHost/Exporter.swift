@@ -33,6 +33,35 @@ public struct ExportRange: Sendable, Equatable {
     }
 
     public func time(of frame: Int) -> Double { Double(frame) / fps }
+
+    /// The K-th of N contiguous shares of the frames (K from 1): what one
+    /// machine of N renders. Shares differ in size by at most one frame.
+    public func frames(shard: Shard?) -> Range<Int> {
+        guard let shard else { return frames }
+        let all = frames
+        let start = all.lowerBound + all.count * (shard.index - 1) / shard.count
+        let end = all.lowerBound + all.count * shard.index / shard.count
+        return start..<end
+    }
+}
+
+/// One share of an export split across machines: `index` of `count`, from 1.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    /// Reads "K/N" with 1 <= K <= N.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else {
+            throw RasterbarError(.invalidArgument, "--shard '\(text)' is not K/N with 1 <= K <= N",
+                                 hint: "e.g. --shard 2/4 renders the second quarter of the range")
+        }
+        index = k
+        count = n
+    }
+
+    public var description: String { "\(index)/\(count)" }
 }
 
 /// Where exported frames go.
@@ -77,6 +106,13 @@ public final class Exporter {
     let destination: ExportDestination
     let fastPNG: Bool
     let environment: [String: String]
+    /// This machine's share of the range, when it is split.
+    public var shard: Shard?
+    /// Render every frame, even those a PNG export already holds.
+    public var force = false
+    /// Told (once, before rendering) what the export found and does: frames
+    /// already there, a leftover from an interrupted video export.
+    public var note: (String) -> Void = { _ in }
 
     public init(engine: Engine, range: ExportRange, destination: ExportDestination, fastPNG: Bool = false,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -121,16 +157,28 @@ public final class Exporter {
         let sink: FrameSink
         switch destination {
         case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
-        case let .video(path): sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, environment: environment)
+        case let .video(path):
+            if let leftover = VideoSink.removeLeftovers(of: path) { note(leftover) }
+            sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, environment: environment)
         case .discard: sink = DiscardSink()
         }
         var finished = false
         defer { if !finished { sink.cancel() } }
-        if case let .pngSequence(folder) = destination, let audio {
-            // The range's music beside its frames (each export writes its own range's).
-            try FileIO.writeAtomically(audio, to: folder + "/audio.wav")
+        var frames = Array(range.frames(shard: shard))
+        if case let .pngSequence(folder) = destination {
+            // The whole range's music and what the frames are, beside them: every
+            // shard writes the same bytes, so shards into one folder equal one export.
+            if let audio { try FileIO.writeAtomically(audio, to: folder + "/audio.wav") }
+            try FileIO.writeAtomically(Array(manifest(size: size).utf8), to: folder + "/" + PNGSequenceSink.manifestName)
+            // Resuming: frames already whole on disk are not rendered again.
+            if !force {
+                let before = frames.count
+                frames.removeAll { PNGSequenceSink.isWhole(folder + "/" + PNGSequenceSink.fileName($0)) }
+                if frames.count < before {
+                    note("\(before - frames.count) of \(before) frames are already in \(folder): rendering the other \(frames.count) (--force renders all)")
+                }
+            }
         }
-        let frames = range.frames
         let readback = AsyncReadback(size: size)
         let started = monotonicSeconds()
         var done = 0
@@ -143,18 +191,23 @@ public final class Exporter {
             let rate = Double(done) / max(elapsed, 1e-9)
             progress(ExportProgress(done: done, total: frames.count, rate: rate, remaining: Double(frames.count - done) / rate))
         }
-        // Time steps on the export's frame grid, whatever the wall clock does.
-        let clock = OfflineFrameClock(fps: range.fps, start: range.time(of: frames.lowerBound))
-        while clock.frame < frames.upperBound {
-            try engine.drawStrict(at: clock.now)
+        // Each frame at its time on the export's grid, whatever the wall clock does.
+        for frame in frames {
+            try engine.drawStrict(at: range.time(of: frame))
             if readback.isFull { try takeOne() }
-            readback.start(engine.target, tag: clock.frame)
-            clock.frameDrawn()
+            readback.start(engine.target, tag: frame)
         }
         while readback.hasPending { try takeOne() }
         try sink.finish()
         finished = true
         return done
+    }
+
+    /// What a PNG export holds, for `rasterbar encode` (the frame rate above all).
+    func manifest(size: PixelSize) -> String {
+        JSONLine.object([("fps", .number(range.fps)), ("from", .number(range.from)), ("to", .number(range.to)),
+                         ("width", .int(size.width)), ("height", .int(size.height)),
+                         ("frames", .strings([PNGSequenceSink.fileName(range.frames.lowerBound), PNGSequenceSink.fileName(max(range.frames.lowerBound, range.frames.upperBound - 1))]))]) + "\n"
     }
 }
 
@@ -215,6 +268,22 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
         }
         // Frames in flight: enough to keep every core busy, few enough to bound memory.
         slots = DispatchSemaphore(value: ProcessInfo.processInfo.activeProcessorCount + 1)
+    }
+
+    /// Written beside the frames: the export's frame rate, range and size.
+    static let manifestName = "export.json"
+
+    /// True when `path` is a complete PNG: its signature first and its IEND
+    /// chunk last. Cheap (two small reads), and enough: frames are written
+    /// whole or not at all (atomic renames), so this catches other damage.
+    static func isWhole(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 8), head == Data([137, 80, 78, 71, 13, 10, 26, 10]),
+              let end = try? handle.seekToEnd(), end >= 20 else { return false }
+        try? handle.seek(toOffset: end - 12)
+        guard let tail = try? handle.read(upToCount: 12) else { return false }
+        return tail == Data([0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130])
     }
 
     static func fileName(_ frame: Int) -> String {
@@ -285,6 +354,21 @@ final class VideoSink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()
     private var failure: String?
     private var errorText = Data()
+
+    /// Removes what an export of `path` killed mid-way left (its temporary
+    /// video and soundtrack, from a process that no longer runs); says so.
+    static func removeLeftovers(of path: String) -> String? {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        let stale = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }) else { return false }
+            return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+        }
+        guard !stale.isEmpty else { return nil }
+        for name in stale { try? FileManager.default.removeItem(atPath: dir + "/" + name) }
+        return "an interrupted export of \(path) left a partial file: removed; a video starts again from its first frame"
+    }
 
     /// ffmpeg: `$FFMPEG`, else the first on PATH.
     static func locate(_ environment: [String: String]) throws -> String {

@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self, Check.self, TempoCommand.self, RocketCommand.self],
+        subcommands: [Play.self, Render.self, Encode.self, Check.self, TempoCommand.self, RocketCommand.self],
         defaultSubcommand: Play.self
     )
 }
@@ -175,6 +175,15 @@ struct Render: ParsableCommand {
     @Flag(help: "Compress exported PNGs less, for speed (files are bigger).")
     var fastPng = false
 
+    @Option(help: "Render only the K-th of N equal contiguous shares of the range (K/N, for splitting an export across machines).")
+    var shard: String?
+
+    @Flag(help: "Render every frame, even those a previous PNG export already wrote (an interrupted export resumes without it).")
+    var force = false
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
     @OptionGroup var scripts: ScriptOptions
 
     /// How render and export build their engine.
@@ -204,11 +213,15 @@ struct Render: ParsableCommand {
                 let folder = try DemoFolder.load(target.demo)
                 let range = ExportRange(from: try folder.demo.time(parsing: from, what: "--from"),
                                         to: try folder.demo.time(parsing: to, what: "--to"), fps: fps ?? folder.demo.meta.fps)
+                let shard = try self.shard.map { try Shard(parsing: $0) }
                 let engine = try Engine(folder: folder, options: try engineOptions(size: pixelSize, environment: environment))
                 let exporter = Exporter(engine: engine, range: range, destination: destination, fastPNG: fastPng,
                                         environment: environment)
+                exporter.shard = shard
+                exporter.force = force
+                exporter.note = { FileHandle.standardError.write(Data("rasterbar: \($0)\n".utf8)) }
                 try exporter.validate()
-                let meter = ProgressMeter(total: range.frames.count)
+                let meter = ProgressMeter(total: range.frames(shard: shard).count, label: shard.map { "shard \($0): " } ?? "", quiet: quiet)
                 let count = try exporter.run { meter.update($0) }
                 meter.finish(count: count, to: out)
             case (nil, nil, nil):
@@ -225,12 +238,20 @@ struct Render: ParsableCommand {
 /// line every few seconds otherwise (logs, CI).
 final class ProgressMeter {
     let total: Int
+    /// Names a shard's progress ("shard 2/4: ").
+    let label: String
+    let quiet: Bool
     let terminal = isatty(2) != 0
     var lastPrint = 0.0
 
-    init(total: Int) { self.total = total }
+    init(total: Int, label: String = "", quiet: Bool = false) {
+        self.total = total
+        self.label = label
+        self.quiet = quiet
+    }
 
     func update(_ p: ExportProgress) {
+        guard !quiet else { return }
         let now = monotonicSeconds()
         guard p.done == p.total || now - lastPrint >= (terminal ? 0.1 : 2) else { return }
         lastPrint = now
@@ -240,15 +261,37 @@ final class ProgressMeter {
         if terminal {
             let width = 30, filled = Int(Double(width) * Double(p.done) / Double(max(1, p.total)))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(p.done)/\(p.total) frames  \(rate) fps  \(clock) left ".utf8))
+            FileHandle.standardError.write(Data("\r\(label)[\(bar)] \(p.done)/\(p.total) frames  \(rate) fps  \(clock) left ".utf8))
         } else {
-            FileHandle.standardError.write(Data("rendered \(p.done)/\(p.total) frames (\(rate) fps, \(clock) left)\n".utf8))
+            FileHandle.standardError.write(Data("\(label)rendered \(p.done)/\(p.total) frames (\(rate) fps, \(clock) left)\n".utf8))
         }
     }
 
     func finish(count: Int, to out: String) {
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-        print("wrote \(count) frames to \(out)")
+        if terminal, !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        print("\(label)wrote \(count) frames to \(out)")
+    }
+}
+
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Assemble a folder of exported PNG frames (and its audio.wav) into a video, e.g. after a split export.",
+        discussion: "rasterbar encode frames/ --out demo.mp4   (.mp4, .mov, .mkv: H.264 and AAC; .webm: VP9 and Opus)")
+
+    @Argument(help: "The folder a PNG export wrote (frame-000000.png ..., export.json, audio.wav).")
+    var folder: String
+
+    @Option(help: "The video to write.")
+    var out: String
+
+    @Option(help: "Frames per second (default: the export's, from export.json).")
+    var fps: Double?
+
+    func run() throws {
+        try reportingErrors {
+            let result = try FrameFolderEncoder.encode(folder: folder, to: out, fps: fps, environment: ProcessInfo.processInfo.environment)
+            print("wrote \(result.frames) frames\(result.audio ? " and the soundtrack" : "") to \(out)")
+        }
     }
 }
 
