@@ -1,0 +1,125 @@
+// Long exports: killed and resumed, split into shards through GNU parallel,
+// and assembled from a frame folder with `rasterbar encode`; each compared
+// byte for byte with one uninterrupted export.
+import Foundation
+import XCTest
+@testable import RasterbarCore
+@testable import RasterbarHost
+
+final class ExportResumeTests: XCTestCase {
+    /// A demo heavy enough per frame that an export of it can be killed
+    /// half-way, with a script scene (replayed from its start) and music.
+    func demo() throws -> TemporaryDemo {
+        let d = try TemporaryDemo(self, files: [
+            "demo.json": """
+                {"meta": {"resolution": [96, 54], "fps": 30, "duration": 6, "music": "Music/m.wav"},
+                 "scenes": [{"name": "a", "start": 0, "end": 3, "shader": "Shaders/heavy.frag"},
+                            {"name": "b", "start": 3, "end": 6, "script": "Scripts/Counter.swift"}]}
+                """,
+            "Shaders/heavy.frag": """
+                void mainImage(out vec4 c, in vec2 f) {
+                    vec2 p = f / iResolution.xy;
+                    float v = 0.0;
+                    for (int i = 0; i < 3000; i++) v += sin(p.x * float(i) * 0.01 + iTime) * cos(p.y * float(i) * 0.013);
+                    c = vec4(fract(v * 0.01), p, 1);
+                }
+                """,
+            "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
+            "Scripts/Counter.swift": counterScript(version: 9),
+        ])
+        try d.write("Music/m.wav", bytes: TestAudio.wav(TestAudio.tone(440, seconds: 7)))
+        return d
+    }
+
+    func pngs(_ folder: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+        }
+        return files
+    }
+
+    func testAnExportKilledMidWayResumesToTheSameFiles() throws {
+        let d = try demo()
+        let whole = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "6", "--out", d.path("whole") + "/", "--quiet"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("rasterbar")
+        process.arguments = ["render", d.demoFile, "--from", "0", "--to", "6", "--out", d.path("killed") + "/", "--quiet"]
+        process.environment = testEnvironment()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = monotonicSeconds() + 60
+        var written = 0
+        while written < 10, monotonicSeconds() < deadline {
+            written = ((try? FileManager.default.contentsOfDirectory(atPath: d.path("killed"))) ?? []).filter { $0.hasSuffix(".png") }.count
+            usleep(2000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let left = try FileManager.default.contentsOfDirectory(atPath: d.path("killed")).filter { $0.hasPrefix("frame-") }
+        XCTAssertLessThan(left.count, 180, "killed before it finished (\(left.count) of 180 frames)")
+        XCTAssertGreaterThanOrEqual(left.count, 10)
+
+        let resumed = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "6", "--out", d.path("killed") + "/"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("frames are already in"), resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("wrote \(180 - left.filter { PNGSequenceSink.isWhole(d.path("killed/" + $0)) }.count) frames"), resumed.stdout)
+        let a = try pngs(d.path("whole")), b = try pngs(d.path("killed"))
+        XCTAssertEqual(a.keys.sorted(), b.keys.filter { !$0.hasPrefix(".") }.sorted())
+        for (name, bytes) in a { XCTAssertEqual(b[name], bytes, name) }
+
+        // --force renders everything again, to the same bytes.
+        let forced = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "6", "--out", d.path("killed") + "/", "--force", "--quiet"])
+        XCTAssertTrue(forced.stdout.contains("wrote 180 frames"), forced.stdout)
+        XCTAssertEqual(try pngs(d.path("killed"))["frame-000120.png"], a["frame-000120.png"])
+    }
+
+    func testThreeShardsThroughGNUParallelEqualOneExportAndEncodeIntoAVideo() throws {
+        let d = try demo()
+        let one = try runRasterbar(["render", d.demoFile, "--from", "2", "--to", "4", "--out", d.path("one") + "/", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        // GNU parallel with three local job slots stands in for three machines.
+        let rasterbar = Bundle.main.bundleURL.appendingPathComponent("rasterbar").path
+        let parallel = try runTool("parallel", ["-j3", "--halt", "now,fail=1", rasterbar, "render", d.demoFile, "--from", "2", "--to", "4",
+                                                "--shard", "{}/3", "--out", d.path("shards") + "/", "--quiet", ":::", "1", "2", "3"])
+        XCTAssertEqual(parallel.status, 0, parallel.errors)
+        let a = try pngs(d.path("one")), b = try pngs(d.path("shards"))
+        XCTAssertEqual(a.count, 60 + 2, "60 frames, export.json and audio.wav")
+        XCTAssertEqual(a, b, "the union of the shards is the single export, byte for byte")
+
+        let encoded = try runRasterbar(["encode", d.path("shards"), "--out", d.path("demo.mp4")])
+        XCTAssertEqual(encoded.status, 0, encoded.stderr)
+        let probe = try runTool("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_type,nb_read_frames,duration", "-of", "csv=p=0", d.path("demo.mp4")])
+        let lines = String(decoding: probe.output, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let video = try XCTUnwrap(lines.first { $0.first == "video" }), audio = try XCTUnwrap(lines.first { $0.first == "audio" })
+        XCTAssertEqual(video.last, "60", "every frame: \(lines)")
+        XCTAssertEqual(Double(audio[1])!, 2, accuracy: 1.0 / 30, "the soundtrack of the range: \(lines)")
+    }
+
+    func testBadShardsAndFolderGapsAreOneLineErrors() throws {
+        let d = try demo()
+        for spec in ["0/3", "4/3", "a/b", "3", "1/0"] {
+            let result = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--shard", spec, "--out", d.path("f") + "/"])
+            XCTAssertEqual(result.status, 1, spec)
+            XCTAssertTrue(result.stderr.contains("--shard '\(spec)' is not K/N with 1 <= K <= N"), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+        let export = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--out", d.path("f") + "/", "--quiet"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        try FileManager.default.removeItem(atPath: d.path("f/frame-000007.png"))
+        let gap = try runRasterbar(["encode", d.path("f"), "--out", d.path("v.mp4")])
+        XCTAssertEqual(gap.status, 1)
+        XCTAssertTrue(gap.stderr.contains("frame 7 is missing (frame-000007.png)"), gap.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.path("v.mp4")))
+        let other = try runRasterbar(["render", d.demoFile, "--time", "0.2333", "--size", "32x32", "--out", d.path("f/frame-000007.png")])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let mixed = try runRasterbar(["encode", d.path("f"), "--out", d.path("v.mp4")])
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.stderr.contains("frame-000007.png is 32x32 but the frames before it are 96x54"), mixed.stderr)
+        let empty = try runRasterbar(["encode", d.path("Shaders"), "--out", d.path("v.mp4")])
+        XCTAssertTrue(empty.stderr.contains("no frames"), empty.stderr)
+    }
+}
