@@ -81,7 +81,7 @@ public enum ExportDestination: Sendable, Equatable {
             return .pngSequence(folder: out.hasSuffix("/") ? String(out.dropLast()) : out)
         }
         let ext = (out as NSString).pathExtension.lowercased()
-        guard VideoSink.codecs[ext] != nil else {
+        guard VideoSettings.containers.contains(ext) else {
             throw RasterbarError(.invalidArgument, "--out '\(out)' is neither a folder nor a video file",
                                  hint: "export frames to a folder (--out frames/) or a video (--out demo.mp4 or demo.webm)")
         }
@@ -110,6 +110,8 @@ public final class Exporter {
     public var shard: Shard?
     /// Render every frame, even those a PNG export already holds.
     public var force = false
+    /// A video's codec, quality and speed.
+    public var video = VideoSettings()
     /// Told (once, before rendering) what the export found and does: frames
     /// already there, a leftover from an interrupted video export.
     public var note: (String) -> Void = { _ in }
@@ -159,7 +161,7 @@ public final class Exporter {
         case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
         case let .video(path):
             if let leftover = VideoSink.removeLeftovers(of: path) { note(leftover) }
-            sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, environment: environment)
+            sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, settings: video, environment: environment)
         case .discard: sink = DiscardSink()
         }
         var finished = false
@@ -326,21 +328,6 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
 /// Pipes raw frames to ffmpeg, which writes the video to a temporary file
 /// renamed into place when it succeeds.
 final class VideoSink: FrameSink, @unchecked Sendable {
-    /// Container extension -> ffmpeg audio encoder arguments (AAC, Opus for WebM).
-    static let audioCodecs: [String: [String]] = [
-        "mp4": ["-c:a", "aac", "-b:a", "192k"],
-        "mov": ["-c:a", "aac", "-b:a", "192k"],
-        "mkv": ["-c:a", "aac", "-b:a", "192k"],
-        "webm": ["-c:a", "libopus", "-b:a", "160k", "-ar", "48000"],
-    ]
-    /// Container extension -> ffmpeg video encoder arguments.
-    static let codecs: [String: [String]] = [
-        "mp4": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
-        "mov": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"],
-        "mkv": ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"],
-        "webm": ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-row-mt", "1", "-pix_fmt", "yuv420p"],
-    ]
-
     let path: String
     let temp: String
     /// The soundtrack's WAV while ffmpeg reads it.
@@ -381,12 +368,14 @@ final class VideoSink: FrameSink, @unchecked Sendable {
     }
 
     /// `audio`: the soundtrack of exactly the exported range as WAV bytes, or nil.
-    init(path: String, size: PixelSize, fps: Double, audio: [UInt8]? = nil, environment: [String: String]) throws {
+    init(path: String, size: PixelSize, fps: Double, audio: [UInt8]? = nil, settings: VideoSettings = VideoSettings(),
+         environment: [String: String]) throws {
         let ffmpeg = try Self.locate(environment)
         guard size.width % 2 == 0, size.height % 2 == 0 else {
             throw RasterbarError(.invalidArgument, "video needs an even width and height, not \(size)", hint: "choose an even --size")
         }
         let ext = (path as NSString).pathExtension.lowercased()
+        let videoArguments = try settings.videoArguments(for: ext)
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
@@ -407,8 +396,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
                              "-f", "rawvideo", "-pixel_format", "rgba", "-video_size", "\(size.width)x\(size.height)",
                              "-framerate", String(fps), "-i", "-"] + audioArguments + [
                              // GL's rows come bottom-up: ffmpeg turns them over.
-                             "-vf", "vflip", "-r", String(fps)] + (Self.codecs[ext] ?? [])
-            + (audio == nil ? [] : ["-map", "0:v", "-map", "1:a"] + (Self.audioCodecs[ext] ?? [])) + [temp]
+                             "-vf", "vflip", "-r", String(fps)] + videoArguments
+            + (audio == nil ? [] : ["-map", "0:v", "-map", "1:a"] + VideoSettings.audioArguments(for: ext)) + [temp]
         let pipe = Pipe()
         process.standardInput = pipe
         process.standardOutput = FileHandle.nullDevice

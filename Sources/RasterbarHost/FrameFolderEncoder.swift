@@ -7,8 +7,10 @@ import RasterbarCore
 
 public enum FrameFolderEncoder {
     /// Encodes `folder`'s frames into `out`; `fps` defaults to the export's (export.json).
-    public static func encode(folder: String, to out: String, fps: Double?,
+    public static func encode(folder: String, to out: String, fps: Double?, settings: VideoSettings = VideoSettings(),
                               environment: [String: String]) throws -> (frames: Int, audio: Bool) {
+        let ext = (out as NSString).pathExtension.lowercased()
+        let video = try settings.videoArguments(for: ext)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let numbers = names.compactMap { name -> Int? in
             guard name.hasPrefix("frame-"), name.hasSuffix(".png") else { return nil }
@@ -39,17 +41,13 @@ public enum FrameFolderEncoder {
         guard rate > 0, rate <= 1000 else { throw RasterbarError(.invalidArgument, "--fps \(rate) is out of range", hint: "use 1 to 1000") }
         let audioPath = folder + "/audio.wav"
         let audio = FileManager.default.fileExists(atPath: audioPath)
-        let ext = (out as NSString).pathExtension.lowercased()
-        guard let video = VideoSink.codecs[ext] else {
-            throw RasterbarError(.invalidArgument, "--out '\(out)' is not a video file", hint: "use .mp4, .mov, .mkv or .webm")
-        }
         let dir = (out as NSString).deletingLastPathComponent
         let temp = (dir.isEmpty ? "." : dir) + "/." + (out as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
         var arguments = ["-hide_banner", "-loglevel", "error", "-y", "-framerate", String(rate), "-start_number", String(first),
                          "-i", folder + "/frame-%06d.png"]
         if audio { arguments += ["-i", audioPath] }
         arguments += ["-r", String(rate)] + video
-        if audio { arguments += ["-map", "0:v", "-map", "1:a"] + (VideoSink.audioCodecs[ext] ?? []) }
+        if audio { arguments += ["-map", "0:v", "-map", "1:a"] + VideoSettings.audioArguments(for: ext) }
         arguments.append(temp)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try VideoSink.locate(environment))

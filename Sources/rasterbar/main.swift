@@ -28,6 +28,20 @@ struct ScriptOptions: ParsableArguments {
     }
 }
 
+/// A video's encoder: codec, quality, speed.
+struct VideoOptions: ParsableArguments {
+    @Option(help: "Video codec: h264 (default; .mp4/.mov/.mkv), h265, or vp9 (default for .webm).")
+    var codec: String?
+
+    @Option(help: "Quality, lower is better and bigger (h264/h265 0-51, default 16/18; vp9 0-63, default 30).")
+    var crf: Int?
+
+    @Option(help: "h264/h265 speed: ultrafast ... veryslow (default medium).")
+    var preset: String?
+
+    var settings: VideoSettings { VideoSettings(codec: codec, crf: crf, preset: preset) }
+}
+
 /// The demo every command works on.
 struct DemoArgument: ParsableArguments {
     @Argument(help: "demo.json, or a folder holding one.")
@@ -184,6 +198,8 @@ struct Render: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    @OptionGroup var video: VideoOptions
+
     @OptionGroup var scripts: ScriptOptions
 
     /// How render and export build their engine.
@@ -219,6 +235,7 @@ struct Render: ParsableCommand {
                                         environment: environment)
                 exporter.shard = shard
                 exporter.force = force
+                exporter.video = video.settings
                 exporter.note = { FileHandle.standardError.write(Data("rasterbar: \($0)\n".utf8)) }
                 try exporter.validate()
                 let meter = ProgressMeter(total: range.frames(shard: shard).count, label: shard.map { "shard \($0): " } ?? "", quiet: quiet)
@@ -287,9 +304,12 @@ struct Encode: ParsableCommand {
     @Option(help: "Frames per second (default: the export's, from export.json).")
     var fps: Double?
 
+    @OptionGroup var video: VideoOptions
+
     func run() throws {
         try reportingErrors {
-            let result = try FrameFolderEncoder.encode(folder: folder, to: out, fps: fps, environment: ProcessInfo.processInfo.environment)
+            let result = try FrameFolderEncoder.encode(folder: folder, to: out, fps: fps, settings: video.settings,
+                                                       environment: ProcessInfo.processInfo.environment)
             print("wrote \(result.frames) frames\(result.audio ? " and the soundtrack" : "") to \(out)")
         }
     }

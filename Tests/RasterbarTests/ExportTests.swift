@@ -110,4 +110,25 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("apt-get install ffmpeg"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: d.path("v.mp4")))
     }
+
+    func testVideoCodecQualityAndSpeedKnobs() throws {
+        let d = try demo()
+        let h265 = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.5", "--out", d.path("a.mkv"), "--codec", "h265", "--crf", "20", "--preset", "fast"])
+        XCTAssertEqual(h265.status, 0, h265.stderr)
+        let probe = try runTool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,profile", "-of", "csv=p=0", d.path("a.mkv")])
+        XCTAssertTrue(String(decoding: probe.output, as: UTF8.self).contains("hevc"), String(decoding: probe.output, as: UTF8.self))
+        let h264 = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.5", "--out", d.path("b.mp4")])
+        XCTAssertEqual(h264.status, 0, h264.stderr)
+        let profile = try runTool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,profile,pix_fmt", "-of", "csv=p=0", d.path("b.mp4")])
+        XCTAssertTrue(String(decoding: profile.output, as: UTF8.self).contains("h264,High,yuv420p"), "a release's defaults: H.264 high profile, yuv420p")
+        for (arguments, message) in [(["--codec", "av2"], "unknown --codec 'av2'"), (["--crf", "70"], "--crf 70 is out of range for h264"),
+                                     (["--preset", "warp"], "unknown --preset 'warp'")] {
+            let bad = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.5", "--out", d.path("c.mp4")] + arguments)
+            XCTAssertEqual(bad.status, 1, message)
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: d.path("c.mp4")))
+        }
+        let webm = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.5", "--out", d.path("c.webm"), "--codec", "h264"])
+        XCTAssertTrue(webm.stderr.contains("--codec h264 does not go in .webm"), webm.stderr)
+    }
 }
