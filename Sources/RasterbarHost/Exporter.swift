@@ -213,6 +213,13 @@ public final class Exporter {
     }
 }
 
+/// How many frames of `size` may wait for an encoder at once: at most `most`,
+/// and no more than fit in 256 MB (a 4K RGBA frame is 33 MB), but at least one.
+func framesInFlight(_ size: PixelSize, most: Int) -> Int {
+    let bytes = size.width * size.height * 4
+    return max(1, min(most, (256 << 20) / max(1, bytes)))
+}
+
 /// Reused pixel buffers: a fresh 4 MB array per frame costs more in page faults than the copy.
 final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
@@ -269,7 +276,7 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
             throw RasterbarError(.outputNotWritable, "cannot create the folder: \(error.localizedDescription)", at: folder)
         }
         // Frames in flight: enough to keep every core busy, few enough to bound memory.
-        slots = DispatchSemaphore(value: ProcessInfo.processInfo.activeProcessorCount + 1)
+        slots = DispatchSemaphore(value: framesInFlight(size, most: ProcessInfo.processInfo.activeProcessorCount + 1))
     }
 
     /// Written beside the frames: the export's frame rate, range and size.
@@ -337,7 +344,7 @@ final class VideoSink: FrameSink, @unchecked Sendable {
     let input: FileHandle
     let errors = Pipe()
     private let writer = DispatchQueue(label: "rasterbar.ffmpeg-writer", qos: .userInitiated)
-    private let slots = DispatchSemaphore(value: 3)
+    private let slots: DispatchSemaphore
     private let lock = NSLock()
     private var failure: String?
     private var errorText = Data()
@@ -376,6 +383,7 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         }
         let ext = (path as NSString).pathExtension.lowercased()
         let videoArguments = try settings.videoArguments(for: ext)
+        slots = DispatchSemaphore(value: framesInFlight(size, most: 3))
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
