@@ -122,4 +122,28 @@ final class ExportResumeTests: XCTestCase {
         let empty = try runRasterbar(["encode", d.path("Shaders"), "--out", d.path("v.mp4")])
         XCTAssertTrue(empty.stderr.contains("no frames"), empty.stderr)
     }
+
+    /// The Kubernetes recipe's own command, run as each of its pods would
+    /// (JOB_COMPLETION_INDEX 0 to completions-1), on a small range and size.
+    func testTheKubernetesJobsShardsCoverTheRangeExactly() throws {
+        let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Tools/k8s/export-job.yaml"), encoding: .utf8)
+        let lines = manifest.split(separator: "\n").map(String.init)
+        let completions = try XCTUnwrap(lines.first { $0.contains("completions:") }.flatMap { Int($0.split(separator: ":")[1].split(separator: "#")[0].trimmingCharacters(in: .whitespaces)) })
+        XCTAssertTrue(manifest.contains("completionMode: Indexed"))
+        let start = try XCTUnwrap(lines.firstIndex { $0.contains("- >-") })
+        let command = lines[(start + 1)...].prefix { !$0.contains("resources:") }.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        XCTAssertTrue(command.contains("--shard $((JOB_COMPLETION_INDEX + 1))/\(completions)"), command)
+        let d = try demo()
+        let rasterbar = Bundle.main.bundleURL.appendingPathComponent("rasterbar").path
+        let local = command.replacingOccurrences(of: "rasterbar render demo.json", with: "\(rasterbar) render \(d.demoFile)")
+            .replacingOccurrences(of: "--from 0 --to 480 --size 3840x2160", with: "--from 2.5 --to 3.5 --size 48x28")
+            .replacingOccurrences(of: "/frames/", with: d.path("pods") + "/")
+        for index in 0..<completions {
+            let pod = try runTool("env", ["JOB_COMPLETION_INDEX=\(index)", "/bin/sh", "-c", local])
+            XCTAssertEqual(pod.status, 0, "pod \(index): \(pod.errors)")
+        }
+        let one = try runRasterbar(["render", d.demoFile, "--from", "2.5", "--to", "3.5", "--size", "48x28", "--out", d.path("one") + "/", "--quiet"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(try pngs(d.path("pods")), try pngs(d.path("one")), "\(completions) pods' shards are the single export")
+    }
 }
