@@ -348,6 +348,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()
     private var failure: String?
     private var errorText = Data()
+    /// The last frame ffmpeg took, for saying where a failed export stopped.
+    private var lastFrame: Int?
 
     /// Removes what an export of `path` killed mid-way left (its temporary
     /// video and soundtrack, from a process that no longer runs); says so.
@@ -400,7 +402,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
             tempAudio = nil
         }
         process.executableURL = URL(fileURLWithPath: ffmpeg)
-        process.arguments = ["-hide_banner", "-loglevel", "error", "-y",
+        // -xerror: a failed write (a full disk) must fail ffmpeg, which otherwise exits 0 with a truncated file.
+        process.arguments = ["-hide_banner", "-loglevel", "error", "-xerror", "-y",
                              "-f", "rawvideo", "-pixel_format", "rgba", "-video_size", "\(size.width)x\(size.height)",
                              "-framerate", String(fps), "-i", "-"] + audioArguments + [
                              // GL's rows come bottom-up: ffmpeg turns them over.
@@ -433,9 +436,10 @@ final class VideoSink: FrameSink, @unchecked Sendable {
             defer { slots.signal() }
             do {
                 try pixels.withUnsafeBytes { try input.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) }
+                lastFrame = frame
             } catch {
                 lock.lock()
-                if failure == nil { failure = "ffmpeg stopped taking frames" }
+                if failure == nil { failure = "ffmpeg stopped taking frames at frame \(frame)" }
                 lock.unlock()
             }
             pool.give(pixels)
@@ -460,7 +464,8 @@ final class VideoSink: FrameSink, @unchecked Sendable {
             lock.lock()
             let text = String(decoding: errorText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             lock.unlock()
-            throw RasterbarError(.outputNotWritable, "ffmpeg failed (exit \(process.terminationStatus)): \(text.prefix(400))", at: path)
+            throw RasterbarError(.outputNotWritable, "ffmpeg failed (exit \(process.terminationStatus)) after frame \(lastFrame.map(String.init) ?? "none"): \(text.prefix(400))",
+                                 at: path, hint: "nothing was written; check the disk's free space and the folder's permissions")
         }
         guard rename(temp, path) == 0 else {
             try? FileManager.default.removeItem(atPath: temp)

@@ -43,7 +43,7 @@ public enum FrameFolderEncoder {
         let audio = FileManager.default.fileExists(atPath: audioPath)
         let dir = (out as NSString).deletingLastPathComponent
         let temp = (dir.isEmpty ? "." : dir) + "/." + (out as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
-        var arguments = ["-hide_banner", "-loglevel", "error", "-y", "-framerate", String(rate), "-start_number", String(first),
+        var arguments = ["-hide_banner", "-loglevel", "error", "-xerror", "-y", "-framerate", String(rate), "-start_number", String(first),
                          "-i", folder + "/frame-%06d.png"]
         if audio { arguments += ["-i", audioPath] }
         arguments += ["-r", String(rate)] + video

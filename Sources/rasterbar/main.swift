@@ -449,4 +449,7 @@ func rocketArguments(_ arguments: [String]) -> [String] {
     return out
 }
 
+// A file-size limit (ulimit -f, a quota) must fail a write with an error the
+// export reports, not kill the process with SIGXFSZ before it can say which frame.
+signal(SIGXFSZ, SIG_IGN)
 RasterbarCommand.main(rocketArguments(Array(CommandLine.arguments.dropFirst())))

@@ -146,4 +146,26 @@ final class ExportResumeTests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertEqual(try pngs(d.path("pods")), try pngs(d.path("one")), "\(completions) pods' shards are the single export")
     }
+
+    /// A write that fails mid-export (a file-size limit stands in for a full
+    /// disk: both make write() fail) stops the export with the frame it failed
+    /// on, exit 1, and no partial file.
+    func testAFailingWriteStopsTheExportAtItsFrameAndLeavesNoPartialFile() throws {
+        let d = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"resolution": [64, 36], "fps": 30}, "scenes": [{"name": "s", "start": 0, "end": 2, "shader": "a.frag"}]}"#,
+            "a.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(fract(sin(dot(f, vec2(12.9898, 78.233)) + iTime) * 43758.5453), f.x / 64.0, 0.5, 1); }",
+        ])
+        let rasterbar = Bundle.main.bundleURL.appendingPathComponent("rasterbar").path
+        // 4 KB a file: the noisy frames (about 4 KB) and the video do not fit.
+        let png = try runTool("sh", ["-c", "ulimit -f 4; exec \(rasterbar) render \(d.demoFile) --from 0 --to 1 --out \(d.path("out"))/ --quiet"])
+        XCTAssertEqual(png.status, 1, png.errors)
+        XCTAssertNotNil(png.errors.range(of: #"frame-0000[0-9][0-9]\.png: cannot write: file too large"#, options: .regularExpression), "names the frame: \(png.errors)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: d.path("out"))
+        XCTAssertTrue(left.allSatisfy { $0 == "export.json" || ($0.hasPrefix("frame-") && PNGSequenceSink.isWhole(d.path("out/" + $0))) },
+                      "only whole frames and no temporary files: \(left)")
+        let video = try runTool("sh", ["-c", "ulimit -f 8; exec \(rasterbar) render \(d.demoFile) --from 0 --to 2 --out \(d.path("v.mp4")) --quiet"])
+        XCTAssertEqual(video.status, 1, video.errors)
+        XCTAssertTrue(video.errors.contains("ffmpeg failed (exit 1) after frame"), video.errors)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.root.path).filter { $0.contains("v.mp4") }, [], "no video, no temporary file")
+    }
 }
