@@ -143,7 +143,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(bad.stderr, "rasterbar: --time 'mains' is neither a time nor a scene of this demo (did you mean 'main'?)\n")
         let range = try runRasterbar(["render", d.demoFile, "--from", "intro", "--to", "0:1", "--fps", "4", "--out", d.path("frames") + "/"])
         XCTAssertEqual(range.status, 0, range.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.path("frames")).sorted(), ["frame-000000.png", "frame-000001.png"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.path("frames")).filter { $0.hasSuffix(".png") }.sorted(), ["frame-000000.png", "frame-000001.png"])
         let play = try runRasterbar(["play", "--headless", "--events", "--frames", "1", "--start", "main", d.demoFile])
         XCTAssertEqual(play.status, 0, play.stderr)
         XCTAssertTrue(play.stdout.contains(#""event":"frame","frame":0,"time":4,"#), play.stdout)
