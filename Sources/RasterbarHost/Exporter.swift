@@ -104,7 +104,6 @@ public final class Exporter {
     let engine: Engine
     let range: ExportRange
     let destination: ExportDestination
-    let fastPNG: Bool
     let environment: [String: String]
     /// This machine's share of the range, when it is split.
     public var shard: Shard?
@@ -112,16 +111,17 @@ public final class Exporter {
     public var force = false
     /// A video's codec, quality and speed.
     public var video = VideoSettings()
+    /// PNG frames with their alpha channel (RGBA); by default RGB, as a demo frame needs no alpha.
+    public var alpha = false
     /// Told (once, before rendering) what the export found and does: frames
     /// already there, a leftover from an interrupted video export.
     public var note: (String) -> Void = { _ in }
 
-    public init(engine: Engine, range: ExportRange, destination: ExportDestination, fastPNG: Bool = false,
+    public init(engine: Engine, range: ExportRange, destination: ExportDestination,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.engine = engine
         self.range = range
         self.destination = destination
-        self.fastPNG = fastPNG
         self.environment = environment
     }
 
@@ -158,7 +158,7 @@ public final class Exporter {
         let audio = try soundtrack()
         let sink: FrameSink
         switch destination {
-        case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, fast: fastPNG)
+        case let .pngSequence(folder): sink = try PNGSequenceSink(folder: folder, size: size, alpha: alpha)
         case let .video(path):
             if let leftover = VideoSink.removeLeftovers(of: path) { note(leftover) }
             sink = try VideoSink(path: path, size: size, fps: range.fps, audio: audio, settings: video, environment: environment)
@@ -258,7 +258,8 @@ final class DiscardSink: FrameSink {
 final class PNGSequenceSink: FrameSink, @unchecked Sendable {
     let folder: String
     let size: PixelSize
-    let fast: Bool
+    /// RGBA files; RGB otherwise.
+    let alpha: Bool
     let pool = BufferPool()
     private let workers = DispatchQueue(label: "rasterbar.png-encoders", qos: .userInitiated, attributes: .concurrent)
     private let group = DispatchGroup()
@@ -266,10 +267,10 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()
     private var failure: RasterbarError?
 
-    init(folder: String, size: PixelSize, fast: Bool) throws {
+    init(folder: String, size: PixelSize, alpha: Bool) throws {
         self.folder = folder
         self.size = size
-        self.fast = fast
+        self.alpha = alpha
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -307,7 +308,7 @@ final class PNGSequenceSink: FrameSink, @unchecked Sendable {
         workers.async(group: group) { [self] in
             defer { slots.signal() }
             do {
-                let png = try pixels.withUnsafeBytes { try PNG.encode($0, width: size.width, height: size.height, bottomUp: true, fast: fast) }
+                let png = pixels.withUnsafeBytes { PNGEncoder.encode($0, width: size.width, height: size.height, bottomUp: true, alpha: alpha) }
                 try FileIO.writeAtomically(png, to: path)
             } catch {
                 lock.lock()

@@ -27,11 +27,13 @@ func benchmarkExport() throws {
         let range = ExportRange(from: from, to: from + 2, fps: fps)
         let frames = range.frames.count
         let source = try ShaderSource.load(shader) { try FileIO.readText(folder.path(of: $0)) }
-        func exportOnce(fast: Bool) throws -> Double {
+        func exportOnce(alpha: Bool) throws -> Double {
             let dir = NSTemporaryDirectory() + "rasterbar-export-bench-\(getpid())-\(index)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let t0 = now()
-            try Exporter(engine: headless, range: range, destination: .pngSequence(folder: dir), fastPNG: fast).run()
+            let exporter = Exporter(engine: headless, range: range, destination: .pngSequence(folder: dir))
+            exporter.alpha = alpha
+            try exporter.run()
             return now() - t0
         }
         func discardOnce() throws -> Double {
@@ -48,11 +50,11 @@ func benchmarkExport() throws {
             guard seconds >= 0 else { fail("raw reference failed: \(String(cString: error))") }
             return seconds
         }
-        _ = try exportOnce(fast: false); _ = rawOnce()
+        _ = try exportOnce(alpha: false); _ = rawOnce()
         var exports: [Double] = [], fastExports: [Double] = [], discards: [Double] = [], raws: [Double] = []
         for _ in 0..<3 {
-            exports.append(try exportOnce(fast: false))
-            fastExports.append(try exportOnce(fast: true))
+            exports.append(try exportOnce(alpha: false))
+            fastExports.append(try exportOnce(alpha: true))
             discards.append(try discardOnce())
             raws.append(rawOnce())
         }
@@ -61,17 +63,17 @@ func benchmarkExport() throws {
         fastTotal += f
         discardTotal += d
         rawTotal += r
-        print("  \(shader.padding(to: 26)) raw C \(fmt(Double(frames) / r, 1)) fps | PNG \(fmt(Double(frames) / e, 1)) fps, ratio \(fmt(r / e, 3)) | fast PNG \(fmt(Double(frames) / f, 1)) fps, ratio \(fmt(r / f, 3)) | no encoder \(fmt(Double(frames) / d, 1)) fps, ratio \(fmt(r / d, 3))")
+        print("  \(shader.padding(to: 26)) raw C \(fmt(Double(frames) / r, 1)) fps | PNG \(fmt(Double(frames) / e, 1)) fps, ratio \(fmt(r / e, 3)) | RGBA PNG \(fmt(Double(frames) / f, 1)) fps, ratio \(fmt(r / f, 3)) | no encoder \(fmt(Double(frames) / d, 1)) fps, ratio \(fmt(r / d, 3))")
     }
-    print("  all shader scenes: PNG ratio \(fmt(rawTotal / exportTotal, 3)), fast PNG \(fmt(rawTotal / fastTotal, 3)), no encoder \(fmt(rawTotal / discardTotal, 3))")
+    print("  all shader scenes: PNG ratio \(fmt(rawTotal / exportTotal, 3)), RGBA PNG \(fmt(rawTotal / fastTotal, 3)), no encoder \(fmt(rawTotal / discardTotal, 3))")
 
     // A whole export of the default demo, scripts and transitions included, for scale.
     let dir = NSTemporaryDirectory() + "rasterbar-export-bench-all-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let whole = ExportRange(from: 0, to: demo.meta.duration, fps: fps)
-    for (label, destination, fast) in [("fast PNG", ExportDestination.pngSequence(folder: dir), true), ("no encoder", .discard, false)] {
+    for (label, destination) in [("PNG", ExportDestination.pngSequence(folder: dir)), ("no encoder", .discard)] {
         let t0 = now()
-        try Exporter(engine: try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size)), range: whole, destination: destination, fastPNG: fast).run()
+        try Exporter(engine: try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size)), range: whole, destination: destination).run()
         let seconds = now() - t0
         print("  the whole demo (\(whole.frames.count) frames: scripts, layers, transitions), \(label): \(fmt(seconds, 1)) s, \(fmt(Double(whole.frames.count) / seconds, 1)) fps")
     }

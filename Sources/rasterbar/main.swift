@@ -186,8 +186,8 @@ struct Render: ParsableCommand {
     @Option(help: "Output size as WxH (default: the demo's resolution).")
     var size: String?
 
-    @Flag(help: "Compress exported PNGs less, for speed (files are bigger).")
-    var fastPng = false
+    @Flag(help: "Exported PNG frames keep their alpha channel (RGBA); by default they are RGB.")
+    var alpha = false
 
     @Option(help: "Render only the K-th of N equal contiguous shares of the range (K/N, for splitting an export across machines).")
     var shard: String?
@@ -231,8 +231,8 @@ struct Render: ParsableCommand {
                                         to: try folder.demo.time(parsing: to, what: "--to"), fps: fps ?? folder.demo.meta.fps)
                 let shard = try self.shard.map { try Shard(parsing: $0) }
                 let engine = try Engine(folder: folder, options: try engineOptions(size: pixelSize, environment: environment))
-                let exporter = Exporter(engine: engine, range: range, destination: destination, fastPNG: fastPng,
-                                        environment: environment)
+                let exporter = Exporter(engine: engine, range: range, destination: destination, environment: environment)
+                exporter.alpha = alpha
                 exporter.shard = shard
                 exporter.force = force
                 exporter.video = video.settings

@@ -131,4 +131,19 @@ final class ExportTests: XCTestCase {
         let webm = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.5", "--out", d.path("c.webm"), "--codec", "h264"])
         XCTAssertTrue(webm.stderr.contains("--codec h264 does not go in .webm"), webm.stderr)
     }
+
+    func testFramesAreRGBByDefaultAndRGBAWithAlpha() throws {
+        let d = try demo()
+        for (flag, colourType) in [([String](), 2), (["--alpha"], 6)] {
+            let out = d.path(flag.isEmpty ? "rgb" : "rgba")
+            let result = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.2", "--out", out + "/", "--quiet"] + flag)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/frame-000000.png")))
+            XCTAssertEqual(png[25], UInt8(colourType), "IHDR colour type \(flag)")
+            let image = try Image(pngFile: out + "/frame-000000.png")
+            let single = d.path("single.png")
+            _ = try runRasterbar(["render", d.demoFile, "--time", "0", "--out", single])
+            XCTAssertEqual(image, try Image(pngFile: single), "the same pixels either way \(flag)")
+        }
+    }
 }
