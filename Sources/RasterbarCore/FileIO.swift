@@ -66,6 +66,43 @@ public enum FileIO {
         try writeAtomically(bytes, to: target, mode: mode)
     }
 
+    /// What names this process's temporary files: the host and the pid, so a
+    /// folder shared between machines (NFS, a cluster's volume) never mistakes
+    /// another machine's running process for a dead one here.
+    public static let temporaryTag: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(cString: name).replacingOccurrences(of: "/", with: "_")
+        return "\(host.isEmpty ? "host" : host)-\(getpid())"
+    }()
+
+    /// Removes temporary files in `dir` that a process of this host left when
+    /// it was killed (`.NAME.tmp-HOST-PID...` whose process is gone), for the
+    /// NAMEs `matching` accepts; returns how many.
+    @discardableResult
+    public static func removeStaleTemporaries(in dir: String, matching: (String) -> Bool) -> Int {
+        let marker = ".tmp-" + temporaryTag.dropLast(String(getpid()).count + 1) + "-"
+        guard let stream = opendir(dir) else { return 0 }
+        var entries: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(".") { entries.append(name) }
+        }
+        closedir(stream)
+        var removed = 0
+        for entry in entries {
+            // ".NAME.tmp-HOST-PID...": the last occurrence of the marker, as NAME may hold anything.
+            let characters = Array(entry), pattern = Array(marker)
+            guard let at = stride(from: characters.count - pattern.count, through: 1, by: -1)
+                .first(where: { Array(characters[$0..<$0 + pattern.count]) == pattern }) else { continue }
+            let name = String(characters[1..<at])
+            guard matching(name), let pid = Int32(String(characters[(at + pattern.count)...].prefix { $0.isNumber })), pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if unlink(dir + "/" + entry) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
@@ -73,7 +110,7 @@ public enum FileIO {
         guard !name.isEmpty else {
             throw RasterbarError(.outputNotWritable, "output path names a folder, not a file", at: path)
         }
-        let temp = "\(dir.isEmpty ? "" : dir)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temp = "\(dir.isEmpty ? "" : dir)/.\(name).tmp-\(temporaryTag)-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw RasterbarError(.outputNotWritable, "cannot write: \(errorText(errno))", at: path,

@@ -127,6 +127,10 @@ public final class Exporter {
 
     /// Checks the range against the demo.
     public func validate() throws {
+        if shard != nil, case .video = destination {
+            throw RasterbarError(.invalidArgument, "--shard needs a folder of frames: shards of one video cannot be joined",
+                                 hint: "export each shard to one folder (--out frames/), then: rasterbar encode frames/ --out demo.mp4")
+        }
         let duration = engine.demo.meta.duration
         guard range.fps > 0, range.fps <= 1000 else {
             throw RasterbarError(.invalidArgument, "--fps \(range.fps) is out of range", hint: "use 1 to 1000")
@@ -168,10 +172,19 @@ public final class Exporter {
         defer { if !finished { sink.cancel() } }
         var frames = Array(range.frames(shard: shard))
         if case let .pngSequence(folder) = destination {
+            // Files a killed export of this host left half-written.
+            FileIO.removeStaleTemporaries(in: folder) { $0.hasPrefix("frame-") || $0 == "audio.wav" || $0 == PNGSequenceSink.manifestName }
+            // Frames of another export (another rate, size, range or alpha) are never taken for this one's.
+            let manifest = self.manifest(size: size)
+            let manifestPath = folder + "/" + PNGSequenceSink.manifestName
+            if !force, let old = try? FileIO.read(manifestPath), old != Array(manifest.utf8) {
+                throw RasterbarError(.outputNotWritable, "the folder holds frames of another export (\(String(decoding: old, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))",
+                                     at: folder, hint: "export into another folder, or add --force to render every frame again")
+            }
             // The whole range's music and what the frames are, beside them: every
             // shard writes the same bytes, so shards into one folder equal one export.
             if let audio { try FileIO.writeAtomically(audio, to: folder + "/audio.wav") }
-            try FileIO.writeAtomically(Array(manifest(size: size).utf8), to: folder + "/" + PNGSequenceSink.manifestName)
+            try FileIO.writeAtomically(Array(manifest.utf8), to: manifestPath)
             // Resuming: frames already whole on disk are not rendered again.
             if !force {
                 let before = frames.count
@@ -208,15 +221,17 @@ public final class Exporter {
     /// What a PNG export holds, for `rasterbar encode` (the frame rate above all).
     func manifest(size: PixelSize) -> String {
         JSONLine.object([("fps", .number(range.fps)), ("from", .number(range.from)), ("to", .number(range.to)),
-                         ("width", .int(size.width)), ("height", .int(size.height)),
+                         ("width", .int(size.width)), ("height", .int(size.height)), ("alpha", .bool(alpha)),
                          ("frames", .strings([PNGSequenceSink.fileName(range.frames.lowerBound), PNGSequenceSink.fileName(max(range.frames.lowerBound, range.frames.upperBound - 1))]))]) + "\n"
     }
 }
 
 /// How many frames of `size` may wait for an encoder at once: at most `most`,
-/// and no more than fit in 256 MB (a 4K RGBA frame is 33 MB), but at least one.
+/// and no more than fit in 256 MB, counting each frame's pixels and what
+/// encoding it holds (the filtered rows and the compressed buffer: about
+/// 95 MB for a 4K frame), but at least one.
 func framesInFlight(_ size: PixelSize, most: Int) -> Int {
-    let bytes = size.width * size.height * 4
+    let bytes = size.width * size.height * 4 + 2 * size.height * (size.width * 4 + 1)
     return max(1, min(most, (256 << 20) / max(1, bytes)))
 }
 
@@ -353,17 +368,11 @@ final class VideoSink: FrameSink, @unchecked Sendable {
     private var lastFrame: Int?
 
     /// Removes what an export of `path` killed mid-way left (its temporary
-    /// video and soundtrack, from a process that no longer runs); says so.
+    /// video and soundtrack, from a process of this host that no longer runs); says so.
     static func removeLeftovers(of path: String) -> String? {
         let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let prefix = "." + url.lastPathComponent + ".tmp-"
-        let stale = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
-            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }) else { return false }
-            return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
-        }
-        guard !stale.isEmpty else { return nil }
-        for name in stale { try? FileManager.default.removeItem(atPath: dir + "/" + name) }
+        let name = url.lastPathComponent
+        guard FileIO.removeStaleTemporaries(in: url.deletingLastPathComponent().path, matching: { $0 == name }) > 0 else { return nil }
         return "an interrupted export of \(path) left a partial file: removed; a video starts again from its first frame"
     }
 
@@ -389,7 +398,7 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         slots = DispatchSemaphore(value: framesInFlight(size, most: 3))
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
+        temp = (dir.isEmpty ? "." : dir) + "/." + (path as NSString).lastPathComponent + ".tmp-\(FileIO.temporaryTag)." + ext
         guard FileManager.default.isWritableFile(atPath: dir.isEmpty ? "." : dir) else {
             throw RasterbarError(.outputNotWritable, "cannot write: the folder does not exist or is not writable", at: path)
         }
@@ -458,6 +467,11 @@ final class VideoSink: FrameSink, @unchecked Sendable {
         try? input.close()
         process.waitUntilExit()
         errors.fileHandleForReading.readabilityHandler = nil
+        // What ffmpeg said last (the reason it failed) may not have reached the handler yet.
+        let rest = errors.fileHandleForReading.readDataToEndOfFile()
+        lock.lock()
+        errorText.append(rest)
+        lock.unlock()
         if let tempAudio { try? FileManager.default.removeItem(atPath: tempAudio) }
         try check()
         guard process.terminationStatus == 0 else {

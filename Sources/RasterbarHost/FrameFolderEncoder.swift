@@ -20,6 +20,16 @@ public enum FrameFolderEncoder {
             throw RasterbarError(.fileNotFound, "no frames (frame-000000.png ...) in the folder", at: folder,
                                  hint: "export frames first: rasterbar render --from A --to B --out \(folder)/")
         }
+        // Every frame the export's manifest names, when there is one (a shard that never ran leaves no gap, only a short end).
+        let manifest = (try? FileIO.read(folder + "/" + PNGSequenceSink.manifestName)).flatMap { try? parseJSON($0) }
+        if case let .array(bounds)? = manifest?["frames"]?.kind, bounds.count == 2,
+           case let .string(firstName) = bounds[0].kind, case let .string(lastName) = bounds[1].kind,
+           let expectedFirst = Int(firstName.dropFirst(6).dropLast(4)), let expectedLast = Int(lastName.dropFirst(6).dropLast(4)) {
+            if let missing = (expectedFirst...max(expectedFirst, expectedLast)).first(where: { !Set(numbers).contains($0) }) {
+                throw RasterbarError(.fileNotFound, "frame \(missing) is missing (\(PNGSequenceSink.fileName(missing))): the export runs from frame \(expectedFirst) to \(expectedLast)",
+                                     at: folder, hint: "render the missing frames: run the export (or the shard that holds them) again; it renders only what is missing")
+            }
+        }
         if let gap = zip(numbers, numbers.dropFirst()).first(where: { $1 != $0 + 1 }) {
             throw RasterbarError(.fileNotFound, "frame \(gap.0 + 1) is missing (\(PNGSequenceSink.fileName(gap.0 + 1))): the frames run from \(first) to \(last) with gaps",
                                  at: folder, hint: "render the missing frames: run the same export again (it renders only what is missing)")
@@ -42,7 +52,8 @@ public enum FrameFolderEncoder {
         let audioPath = folder + "/audio.wav"
         let audio = FileManager.default.fileExists(atPath: audioPath)
         let dir = (out as NSString).deletingLastPathComponent
-        let temp = (dir.isEmpty ? "." : dir) + "/." + (out as NSString).lastPathComponent + ".tmp-\(getpid())." + ext
+        _ = VideoSink.removeLeftovers(of: out)
+        let temp = (dir.isEmpty ? "." : dir) + "/." + (out as NSString).lastPathComponent + ".tmp-\(FileIO.temporaryTag)." + ext
         var arguments = ["-hide_banner", "-loglevel", "error", "-xerror", "-y", "-framerate", String(rate), "-start_number", String(first),
                          "-i", folder + "/frame-%06d.png"]
         if audio { arguments += ["-i", audioPath] }

@@ -452,4 +452,6 @@ func rocketArguments(_ arguments: [String]) -> [String] {
 // A file-size limit (ulimit -f, a quota) must fail a write with an error the
 // export reports, not kill the process with SIGXFSZ before it can say which frame.
 signal(SIGXFSZ, SIG_IGN)
+// Likewise an encoder that quits early: a write to its pipe fails instead of killing the export silently.
+signal(SIGPIPE, SIG_IGN)
 RasterbarCommand.main(rocketArguments(Array(CommandLine.arguments.dropFirst())))

@@ -68,7 +68,7 @@ final class ExportResumeTests: XCTestCase {
         XCTAssertTrue(resumed.stderr.contains("frames are already in"), resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("wrote \(180 - left.filter { PNGSequenceSink.isWhole(d.path("killed/" + $0)) }.count) frames"), resumed.stdout)
         let a = try pngs(d.path("whole")), b = try pngs(d.path("killed"))
-        XCTAssertEqual(a.keys.sorted(), b.keys.filter { !$0.hasPrefix(".") }.sorted())
+        XCTAssertEqual(a.keys.sorted(), b.keys.sorted(), "the same files, and no half-written ones the kill left")
         for (name, bytes) in a { XCTAssertEqual(b[name], bytes, name) }
 
         // --force renders everything again, to the same bytes.
@@ -121,6 +121,24 @@ final class ExportResumeTests: XCTestCase {
         XCTAssertTrue(mixed.stderr.contains("frame-000007.png is 32x32 but the frames before it are 96x54"), mixed.stderr)
         let empty = try runRasterbar(["encode", d.path("Shaders"), "--out", d.path("v.mp4")])
         XCTAssertTrue(empty.stderr.contains("no frames"), empty.stderr)
+
+        // A shard that never ran leaves no gap, only a short end: the manifest still names every frame.
+        let shards = d.path("shards")
+        for k in 1...2 {
+            let shard = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--shard", "\(k)/3", "--out", shards + "/", "--quiet"])
+            XCTAssertEqual(shard.status, 0, shard.stderr)
+        }
+        let short = try runRasterbar(["encode", shards, "--out", d.path("v.mp4")])
+        XCTAssertEqual(short.status, 1)
+        XCTAssertTrue(short.stderr.contains("frame 20 is missing (frame-000020.png): the export runs from frame 0 to 29"), short.stderr)
+
+        // Frames of another export are never taken for this one's; shards of one video cannot be joined.
+        let another = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--fps", "10", "--out", shards + "/"])
+        XCTAssertEqual(another.status, 1)
+        XCTAssertTrue(another.stderr.contains("the folder holds frames of another export"), another.stderr)
+        let video = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "1", "--shard", "1/2", "--out", d.path("v.mp4")])
+        XCTAssertEqual(video.status, 1)
+        XCTAssertTrue(video.stderr.contains("--shard needs a folder of frames"), video.stderr)
     }
 
     /// The Kubernetes recipe's own command, run as each of its pods would
@@ -156,7 +174,7 @@ final class ExportResumeTests: XCTestCase {
             "a.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(fract(sin(dot(f, vec2(12.9898, 78.233)) + iTime) * 43758.5453), f.x / 64.0, 0.5, 1); }",
         ])
         let rasterbar = Bundle.main.bundleURL.appendingPathComponent("rasterbar").path
-        // 4 KB a file: the noisy frames (about 4 KB) and the video do not fit.
+        // sh counts ulimit -f in 512-byte blocks: 2 KB a file for the noisy frames (about 2.4 KB each), 4 KB for the video.
         let png = try runTool("sh", ["-c", "ulimit -f 4; exec \(rasterbar) render \(d.demoFile) --from 0 --to 1 --out \(d.path("out"))/ --quiet"])
         XCTAssertEqual(png.status, 1, png.errors)
         XCTAssertNotNil(png.errors.range(of: #"frame-0000[0-9][0-9]\.png: cannot write: file too large"#, options: .regularExpression), "names the frame: \(png.errors)")
