@@ -83,7 +83,7 @@ final class ExportResumeTests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.stderr)
         // GNU parallel with three local job slots stands in for three machines.
         let rasterbar = Bundle.main.bundleURL.appendingPathComponent("rasterbar").path
-        let parallel = try runTool("parallel", ["-j3", "--halt", "now,fail=1", rasterbar, "render", d.demoFile, "--from", "2", "--to", "4",
+        let parallel = try runTool("parallel", ["--will-cite", "-j3", "--halt", "now,fail=1", rasterbar, "render", d.demoFile, "--from", "2", "--to", "4",
                                                 "--shard", "{}/3", "--out", d.path("shards") + "/", "--quiet", ":::", "1", "2", "3"])
         XCTAssertEqual(parallel.status, 0, parallel.errors)
         let a = try pngs(d.path("one")), b = try pngs(d.path("shards"))
