@@ -4,7 +4,7 @@ import XCTest
 import RasterbarTestSupport
 
 final class RocketProtocolTests: XCTestCase {
-    func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+    func be(_ v: UInt32) -> [UInt8] { RocketProtocol.bigEndian(v) }
 
     func testCommandsDecodeHoweverTheStreamIsSplit() throws {
         let stream: [UInt8] = [0] + be(2) + be(16) + be(Float(0.5).bitPattern) + [3]

@@ -103,7 +103,7 @@ public final class MockRocketEditor: @unchecked Sendable {
     public func pause(_ paused: Bool) { send([4, paused ? 1 : 0]) }
     public func saveTracks() { send([5]) }
 
-    func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+    func be(_ v: UInt32) -> [UInt8] { RocketProtocol.bigEndian(v) }
 
     /// What the demo sent on this connection: the tracks it asked for, in order, and the rows it reported.
     public var messages: (tracks: [String], rows: [Int]) {

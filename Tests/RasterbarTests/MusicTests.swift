@@ -255,19 +255,12 @@ final class MusicTests: XCTestCase {
 
     // MARK: Live: the music drives time and reloads in place
 
-    /// A live engine on the null output.
+    /// A live engine on the null output, loaded.
     func liveEngine(_ d: TemporaryDemo) throws -> (Engine, EventLog) {
-        sharedContext.makeCurrent()
-        var options = Engine.Options(mode: .live, watch: FileWatcher.Options())
-        options.context = .shared(sharedContext)
-        options.audio = .null
-        let log = EventLog()
-        let engine = try Engine(folder: try DemoFolder.load(d.demoFile, checkFiles: false), options: options, onEvent: { log.events.append($0) })
+        let (engine, log) = try RasterbarTests.liveEngine(d.demoFile)
         try engine.loadAll()
         return (engine, log)
     }
-
-    final class EventLog { var events: [StoreEvent] = [] }
 
     /// Demo time minus the music's heard position, both read at one instant.
     func distanceToMusic(_ engine: Engine) throws -> Double {

@@ -39,12 +39,7 @@ final class RocketTests: XCTestCase {
                 }
                 """,
         ])
-        sharedContext.makeCurrent()
-        var options = Engine.Options(mode: .live, watch: FileWatcher.Options())
-        options.context = .shared(sharedContext)
-        options.backgroundCompiles = false
-        let log = EventLog()
-        let engine = try Engine(folder: try DemoFolder.load(d.demoFile, checkFiles: false), options: options, onEvent: { log.events.append($0) })
+        let (engine, log) = try liveEngine(d.demoFile)
         try engine.loadAll()
         engine.start(at: 0, paused: false, loops: false)
         let editor = try MockRocketEditor()
@@ -52,8 +47,6 @@ final class RocketTests: XCTestCase {
         let link = try RocketLink(address: "127.0.0.1:\(editor.port)") { log.events.append($0) }
         return (d, engine, link, editor, log)
     }
-
-    final class EventLog { var events: [StoreEvent] = [] }
 
     /// One player frame: editor input, time, row out, saved files, a drawn frame; returns the pixel.
     @discardableResult

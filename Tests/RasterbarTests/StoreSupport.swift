@@ -57,13 +57,7 @@ final class StoreHarness {
         demo = try TemporaryDemo(test, files: files)
         try prepare(demo)
         if engine {
-            sharedContext.makeCurrent()
-            var engineOptions = Engine.Options(mode: .live, watch: options)
-            engineOptions.environment.merge(environment) { $1 }
-            engineOptions.context = .shared(sharedContext)
-            engineOptions.backgroundCompiles = false
-            engineOptions.scriptTimeout = scriptTimeout
-            let made = try Engine(folder: try DemoFolder.load(demo.demoFile, checkFiles: false), options: engineOptions)
+            let made = try liveEngine(demo.demoFile, watch: options, scriptTimeout: scriptTimeout, environment: environment).engine
             self.engine = made
             store = made.store
             watcher = made.watcher!

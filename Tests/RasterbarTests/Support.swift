@@ -61,6 +61,26 @@ final class TemporaryDemo {
     }
 }
 
+/// What an engine reported, in order.
+final class EventLog { var events: [StoreEvent] = [] }
+
+/// A live engine on `demoFile` wired as the player wires it (a real watcher,
+/// music on the null output), drawing in the shared context, with scripts
+/// compiled inline; its events go to the returned log. Nothing is loaded yet.
+func liveEngine(_ demoFile: String, watch: FileWatcher.Options = FileWatcher.Options(), scriptTimeout: Double = 2,
+                environment: [String: String] = [:]) throws -> (engine: Engine, log: EventLog) {
+    sharedContext.makeCurrent()
+    var options = Engine.Options(mode: .live, watch: watch)
+    options.environment.merge(environment) { $1 }
+    options.context = .shared(sharedContext)
+    options.backgroundCompiles = false
+    options.scriptTimeout = scriptTimeout
+    options.audio = .null
+    let log = EventLog()
+    let engine = try Engine(folder: try DemoFolder.load(demoFile, checkFiles: false), options: options, onEvent: { log.events.append($0) })
+    return (engine, log)
+}
+
 /// An offline engine (render's) for `folder` in the shared context.
 func offlineEngine(_ folder: DemoFolder, size: PixelSize? = nil) throws -> Engine {
     var options = Engine.Options(mode: .offline, size: size)

@@ -26,7 +26,8 @@ public enum RocketProtocol {
     /// SET_ROW: the demo is at `row`.
     public static func setRow(_ row: Int) -> [UInt8] { [Code.setRow.rawValue] + bigEndian(UInt32(truncatingIfNeeded: max(0, row))) }
 
-    static func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+    /// A 32-bit value as the protocol writes it: big-endian.
+    public static func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
 }
 
 /// What the editor tells the demo.

@@ -35,6 +35,8 @@ public final class RocketLink {
     /// After connecting: when the editor has sent all it holds (quiet for a
     /// moment after the last GET_TRACK); then stale overrides go.
     var settleAt: Double?
+    /// When to look for new columns next.
+    var nextLook = 0.0
     /// The editor's address, resolved once.
     var address = sockaddr_in()
     let report: (StoreEvent) -> Void
@@ -123,7 +125,12 @@ public final class RocketLink {
             if now - since > 2 { return fail("what answered did not greet like a Rocket editor within 2 s", now: now) }
             readGreeting(engine, received, since: since)
         case .connected:
-            askForNewTracks(engine)
+            // New columns (a shader that gained a uniform, a script asking for a
+            // new track) are looked for a few times a second, not every frame.
+            if now >= nextLook {
+                nextLook = now + 0.25
+                askForNewTracks(engine)
+            }
             readCommands(engine)
             if let settle = settleAt, now >= settle { giveBackStaleTracks(engine) }
         }
