@@ -192,6 +192,8 @@ public final class DemoRenderer {
     public func musicError() throws -> RasterbarError? {
         guard let music = demo.meta.music, let clip = try musicClip() else { return nil }
         if let e = clip.error {
+            // A sound shader's compile error already names its file and line.
+            if music.isShader { return e }
             return RasterbarError(.invalidMusic, "meta.music: \(music.file): \(e.message)", at: music.origin, hint: e.hint)
         }
         // The offset is checked against a file that has loaded, not the silence standing in meanwhile.
