@@ -51,7 +51,13 @@ let package = Package(
         // The OpenGL backend: programs, framebuffers, the scene renderer, EGL headless context.
         .target(name: "RasterbarGL", dependencies: ["RasterbarCore", "CGL", "CFreeType"]),
         // The host: the window, the headless renderer and the player loop.
-        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL", "CSDL2", "CAubio"]),
+        // The SDK's sources, rasterbar.h and the compile service's C source are
+        // embedded into it (the EmbedScriptSDK plugin), so a built engine
+        // compiles scripts wherever it is copied.
+        .target(name: "RasterbarHost", dependencies: ["RasterbarCore", "RasterbarGL", "RasterbarABI", "RasterbarGuard", "CGLFW", "CGL", "CSDL2", "CAubio"],
+                plugins: ["EmbedScriptSDK"]),
+        .plugin(name: "EmbedScriptSDK", capability: .buildTool(), dependencies: ["EmbedScriptSDKTool"]),
+        .executableTarget(name: "EmbedScriptSDKTool", path: "Plugins/EmbedScriptSDKTool"),
 
         // MARK: Executables
         .executableTarget(

@@ -320,9 +320,10 @@ extension ScriptCompiler {
     }
 
     /// The helper's executable, built with the toolchain's clang from
-    /// Sources/RasterbarCompileService into the cache once per toolchain and source.
+    /// RasterbarCompileService (embedded in the engine, or under RASTERBAR_SOURCES)
+    /// into the cache once per toolchain and source.
     func serviceExecutable(sdk: SDK, plan: CompilePlan) throws -> String {
-        let folder = sourcesRoot + "/RasterbarCompileService"
+        let folder = try sourcesRoot() + "/RasterbarCompileService"
         let source = folder + "/compile_service.c", include = folder + "/include"
         let material = try FileIO.read(source) + FileIO.read(include + "/rasterbar_compile_service.h") + Array(plan.clang.utf8)
         let path = "\(cacheRoot)/\(sdk.key)/rasterbar-compile-service-\(Self.hex(contentHash(material)))"

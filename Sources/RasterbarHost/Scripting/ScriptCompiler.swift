@@ -29,15 +29,6 @@ public final class ScriptCompiler: @unchecked Sendable {
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/rasterbar"
     }
 
-    /// The SDK's Swift sources and the ABI header, found from this file's
-    /// place in the source tree (`RASTERBAR_SOURCES` overrides: the folder
-    /// holding RasterbarSDK/ and RasterbarABI/).
-    static func sourcesRoot(environment: [String: String]) -> String {
-        if let explicit = environment["RASTERBAR_SOURCES"], !explicit.isEmpty { return explicit }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-
     /// How a compile reaches the compiler.
     public enum Path: String, Sendable, CaseIterable {
         /// `swiftc`, the driver: it plans, then runs swift-frontend,
@@ -79,7 +70,8 @@ public final class ScriptCompiler: @unchecked Sendable {
     private var located: Result<Toolchain, RasterbarError>?
     let cacheRoot: String
     let demoRoot: String
-    let sourcesRoot: String
+    /// `RASTERBAR_SOURCES`, else the sources embedded in the engine (ScriptSources.swift).
+    func sourcesRoot() throws -> String { try ScriptSources.root(environment: environment, cacheRoot: cacheRoot) }
     /// True: compile inline (render, check); false: on the background queue (play).
     let blocking: Bool
     /// The path compiles take first: `$RASTERBAR_COMPILE_PATH` (driver,
@@ -124,7 +116,6 @@ public final class ScriptCompiler: @unchecked Sendable {
         self.demoRoot = demoRoot
         self.blocking = blocking
         cacheRoot = Self.defaultCacheRoot(environment: environment)
-        sourcesRoot = Self.sourcesRoot(environment: environment)
         scriptFlags = (environment["RASTERBAR_SCRIPT_OPTIMIZE"] == "1" ? ["-O"] : ["-Onone"]) + Self.flags
         preferredPath = environment["RASTERBAR_COMPILE_PATH"].flatMap(Path.init(rawValue:)) ?? (blocking ? .direct : .service)
         self.environment = environment
@@ -311,13 +302,15 @@ public final class ScriptCompiler: @unchecked Sendable {
 
     func buildSDK() throws -> SDK {
         let toolchain = try self.toolchain.get()
+        let sourcesRoot = try self.sourcesRoot()
         let sdkSources = sourcesRoot + "/RasterbarSDK"
         let header = sourcesRoot + "/RasterbarABI/include/rasterbar.h"
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: sdkSources)) ?? [])
             .filter { $0.hasSuffix(".swift") }.sorted()
         guard !files.isEmpty, FileManager.default.fileExists(atPath: header) else {
             throw RasterbarError(.scriptCompile, "the script SDK sources are missing at \(sdkSources)",
-                                 hint: "run from a Rasterbar checkout, or set RASTERBAR_SOURCES to its Sources folder")
+                                 hint: ScriptSources.override(environment: environment) == nil ? "the sources embedded in the engine could not be written out: check the cache folder"
+                                     : "RASTERBAR_SOURCES must name a folder laid out as Rasterbar's Sources/ (RasterbarSDK/, RasterbarABI/include/rasterbar.h), or unset it to use the SDK built into the engine")
         }
         var material = Array("abi \(RB_ABI_VERSION)\n\(toolchain.version)\n\(Self.sdkFlags.joined(separator: " "))\n".utf8)
         material += try FileIO.read(header)
