@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self, Encode.self, Check.self, TempoCommand.self, RocketCommand.self],
+        subcommands: [Play.self, Render.self, Encode.self, Check.self, TempoCommand.self, RocketCommand.self, PackCommand.self, CacheCommand.self],
         defaultSubcommand: Play.self
     )
 }
@@ -42,10 +42,10 @@ struct VideoOptions: ParsableArguments {
     var settings: VideoSettings { VideoSettings(codec: codec, crf: crf, preset: preset) }
 }
 
-/// The demo every command works on.
+/// The demo every command works on. `RASTERBAR_DEMO` changes the default (a pack's `run` sets it to the packed demo).
 struct DemoArgument: ParsableArguments {
     @Argument(help: "demo.json, or a folder holding one.")
-    var demo = "demo.json"
+    var demo = ProcessInfo.processInfo.environment["RASTERBAR_DEMO"].flatMap { $0.isEmpty ? nil : $0 } ?? "demo.json"
 }
 
 struct Play: ParsableCommand {
@@ -73,6 +73,9 @@ struct Play: ParsableCommand {
 
     @Flag(help: "No window: run the player loop on a headless GL context (for tests and tools).")
     var headless = false
+
+    @Flag(help: "Open fullscreen on the primary monitor, in the video mode closest to the demo's resolution (F toggles).")
+    var fullscreen = false
 
     @Flag(help: "Write every load, reload, error and reloaded frame as a JSON line on stdout.")
     var events = false
@@ -132,6 +135,7 @@ struct Play: ParsableCommand {
             options.maxFrames = frames
             options.screenshot = screenshot
             options.headless = headless
+            options.fullscreen = fullscreen
             options.overlay = overlay
             options.events = events
             options.control = control

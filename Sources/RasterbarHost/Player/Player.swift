@@ -42,6 +42,8 @@ public struct PlayOptions: Sendable {
     public var volume: Double = 1
     /// Sync with a GNU Rocket editor at this address ("" for 127.0.0.1:1338).
     public var rocket: String?
+    /// Open fullscreen on the primary monitor, in the video mode closest to the demo's resolution.
+    public var fullscreen = false
     public init() {}
 }
 
@@ -143,8 +145,9 @@ public final class Player {
         engineOptions.audio = options.mute || options.headless ? .null : .device
         engineOptions.volume = options.volume
         if !options.headless {
-            window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: PixelSize(width: 1280, height: 720),
-                                environment: environment)
+            let size = options.fullscreen ? folder.demo.meta.resolution : PixelSize(width: 1280, height: 720)
+            window = try Window(title: "\(folder.demo.meta.title) - Rasterbar", size: size, environment: environment,
+                                fullscreen: options.fullscreen)
             engineOptions.context = .current
             text = makeText()
         }

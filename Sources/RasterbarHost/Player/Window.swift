@@ -16,8 +16,10 @@ public final class Window {
     let handle: OpaquePointer
     let input = InputQueue()
 
-    /// Opens a resizable window of `size` pixels with vsync on.
-    public init(title: String, size: PixelSize, environment: [String: String]) throws {
+    /// Opens a resizable window of `size` pixels with vsync on; `fullscreen`:
+    /// on the primary monitor instead, in the video mode closest to `size`
+    /// (the monitor's own mode when it has none closer), cursor hidden.
+    public init(title: String, size: PixelSize, environment: [String: String], fullscreen: Bool = false) throws {
         let hasDisplay = !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
         guard hasDisplay else { throw Self.noDisplay("no display found (DISPLAY is not set)") }
         glfwSetErrorCallback { _, description in
@@ -29,13 +31,19 @@ public final class Window {
         glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE)
         glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE)
         glfwWindowHint(GLFW_RESIZABLE, GLFW_TRUE)
-        guard let window = glfwCreateWindow(Int32(size.width), Int32(size.height), title, nil, nil) else {
+        let monitor = fullscreen ? glfwGetPrimaryMonitor() : nil
+        guard let window = glfwCreateWindow(Int32(size.width), Int32(size.height), title, monitor, nil) else {
             let reason = lastGLFWError
             glfwTerminate()
             throw RasterbarError(.graphicsUnavailable, "cannot open an OpenGL 4.1 core window: \(reason)",
-                                 hint: "render headless instead: rasterbar render --time T --out frame.png")
+                                 hint: "the player needs OpenGL 4.1 core from the GPU's driver or Mesa (Debian: apt-get install libgl1-mesa-dri libglx-mesa0); "
+                                     + "or render headless: rasterbar render --time T --out frame.png")
         }
         handle = window
+        if monitor != nil {
+            glfwSetInputMode(window, GLFW_CURSOR, GLFW_CURSOR_HIDDEN)
+            windowedFrame = (100, 100, Int32(min(size.width, 1280)), Int32(min(size.height, 720)))
+        }
         glfwMakeContextCurrent(window)
         glfwSwapInterval(1)
         glfwSetWindowUserPointer(window, Unmanaged.passUnretained(input).toOpaque())

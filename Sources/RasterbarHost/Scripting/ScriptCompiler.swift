@@ -71,7 +71,15 @@ public final class ScriptCompiler: @unchecked Sendable {
     let cacheRoot: String
     let demoRoot: String
     /// `RASTERBAR_SOURCES`, else the sources embedded in the engine (ScriptSources.swift).
-    func sourcesRoot() throws -> String { try ScriptSources.root(environment: environment, cacheRoot: cacheRoot) }
+    func sourcesRoot() throws -> String {
+        let root = try ScriptSources.root(environment: environment, cacheRoot: cacheRoot)
+        if ScriptSources.override(environment: environment) == nil { cache.use(root) }
+        return root
+    }
+    /// The cache folder's cap, eviction and uses.
+    public let cache: ScriptCache
+    /// Scripts a pack compiled ahead of time, when this engine runs from one (PrebuiltScripts.swift).
+    let prebuilt: PrebuiltScripts?
     /// True: compile inline (render, check); false: on the background queue (play).
     let blocking: Bool
     /// The path compiles take first: `$RASTERBAR_COMPILE_PATH` (driver,
@@ -116,6 +124,13 @@ public final class ScriptCompiler: @unchecked Sendable {
         self.demoRoot = demoRoot
         self.blocking = blocking
         cacheRoot = Self.defaultCacheRoot(environment: environment)
+        let limit: Int64?
+        do { limit = try ScriptCache.limit(environment: environment) } catch {
+            limit = ScriptCache.defaultLimit
+            warnings.append("\((error as? RasterbarError)?.message ?? "\(error)"): the cache keeps its default cap of \(formatBytes(ScriptCache.defaultLimit))")
+        }
+        cache = ScriptCache(root: cacheRoot, limit: limit)
+        prebuilt = PrebuiltScripts.locate(environment: environment)
         scriptFlags = (environment["RASTERBAR_SCRIPT_OPTIMIZE"] == "1" ? ["-O"] : ["-Onone"]) + Self.flags
         preferredPath = environment["RASTERBAR_COMPILE_PATH"].flatMap(Path.init(rawValue:)) ?? (blocking ? .direct : .service)
         self.environment = environment
@@ -171,9 +186,19 @@ public final class ScriptCompiler: @unchecked Sendable {
     /// wait for it), and a failed compile's error is kept for those bytes.
     public func library(for script: String, source: [UInt8]) throws -> String {
         let name = try Self.typeName(of: script)
-        let sdk = try self.builtSDK()
+        // A pack's script, unchanged: loaded as it was built, nothing compiles.
+        if let prebuilt, let library = prebuilt.library(for: script, source: source) { return library }
+        let sdk: SDK
+        do {
+            sdk = try self.builtSDK()
+        } catch let e as RasterbarError where e.kind == .toolchainMissing && prebuilt?.hasOtherVersion(of: script) == true {
+            throw RasterbarError(.toolchainMissing, "\(script) changed since the demo was packed, and there is no Swift toolchain here to compile it (\(e.message))",
+                                 at: script, hint: "put back the packed version of the script, or install the Swift toolchain (or set SWIFTC)")
+        }
         EditorSupport.scriptLoading(script, sdk: sdk, compiler: self) // compile_commands.json, for editors
         let (hash, output) = cacheEntry(name: name, source: source, sdk: sdk)
+        // In use from now on (no eviction removes it under this process), and used now.
+        cache.use(output)
         jobsLock.lock()
         knownScripts.insert(script)
         jobsLock.unlock()
@@ -198,6 +223,8 @@ public final class ScriptCompiler: @unchecked Sendable {
                 if blocking {
                     let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
                     finish(hash, result)
+                    // A new library may push the cache over its cap: the least recently used go.
+                    if case .success = result { cache.trimAfterWrite() }
                     return try result.get()
                 }
                 startInBackground(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
@@ -213,6 +240,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     /// store's reload then finds the job running (or done). Any thread; cheap.
     public func prefetch(script: String, source: [UInt8]) {
         guard !blocking, let name = try? Self.typeName(of: script) else { return }
+        if let prebuilt, prebuilt.library(for: script, source: source) != nil { return }
         jobsLock.lock()
         let known = knownScripts.contains(script)
         jobsLock.unlock()
@@ -222,6 +250,7 @@ public final class ScriptCompiler: @unchecked Sendable {
         lock.unlock()
         guard let sdk = built else { return }
         let (hash, output) = cacheEntry(name: name, source: source, sdk: sdk)
+        cache.use(output)
         if FileManager.default.fileExists(atPath: output) { return }
         jobsLock.lock()
         guard jobs[hash] == nil else { return jobsLock.unlock() }
@@ -241,6 +270,8 @@ public final class ScriptCompiler: @unchecked Sendable {
             let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
             finish(hash, result)
             onFinished(script)
+            // After the store was told, so the reload does not wait for it.
+            if case .success = result { cache.trimAfterWrite() }
         }
     }
 
@@ -292,6 +323,10 @@ public final class ScriptCompiler: @unchecked Sendable {
         let result: Result<SDK, RasterbarError>
         do { result = .success(try buildSDK()) } catch let e as RasterbarError { result = .failure(e) } catch {
             result = .failure(RasterbarError(.scriptCompile, "cannot build the script SDK: \(error)"))
+        }
+        if case let .success(built) = result {
+            // The engine folder (SDK, plan, compile service) is in use while this process lives.
+            cache.use("\(cacheRoot)/\(built.key)")
         }
         sdk = result
         return try result.get()
@@ -357,6 +392,8 @@ public final class ScriptCompiler: @unchecked Sendable {
     static let flags = ["-enforce-exclusivity=unchecked", "-wmo"]
     /// The SDK is built once, optimised.
     static let sdkFlags = ["-O"] + flags
+    /// Scripts in a pack (`rasterbar pack`): optimised, as RASTERBAR_SCRIPT_OPTIMIZE=1 builds them.
+    static let releaseScriptFlags = ["-O"] + flags
     /// Scripts are built unoptimised by default: with -O, Swift's checks
     /// (index out of range, unwrapping nil, overflow) trap without printing
     /// their message, and live coding needs the message more than the speed.

@@ -49,7 +49,12 @@ public final class ScriptLibrary: Loadable {
         defer { for warning in compiler.takeWarnings() { context.warn(warning) } }
         var library = try compiler.library(for: script, source: source)
         // After a crash the supervisor may have ruled this very library out.
-        if let recovery = context.service(ScriptRecovery.self) { library = try recovery.library(for: script, compiled: library) }
+        if let recovery = context.service(ScriptRecovery.self) {
+            let compiled = library
+            library = try recovery.library(for: script, compiled: library)
+            // The generation before, kept in the cache: in use by this process now.
+            if library != compiled, library.hasPrefix(compiler.cacheRoot + "/") { compiler.cache.use(library) }
+        }
         return try open(library, script: script, typeName: try ScriptCompiler.typeName(of: script))
     }
 

@@ -17,14 +17,14 @@ enum Subprocess {
     /// Runs `executable` with `arguments` (stdin from /dev/null) and waits
     /// for it; its stdout and stderr together are the output. Throws
     /// `.toolchainMissing` when it cannot be started.
-    static func run(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> Result {
+    static func run(_ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil) throws -> Result {
         var ends: [Int32] = [-1, -1]
         guard makePipe(&ends) == 0 else {
             throw RasterbarError(.toolchainMissing, "cannot run \(executable): pipe: \(String(cString: strerror(errno)))")
         }
         let pid: pid_t
         do {
-            pid = try spawn(executable, arguments, input: nil, output: ends[1], error: ends[1], directory: directory)
+            pid = try spawn(executable, arguments, input: nil, output: ends[1], error: ends[1], directory: directory, environment: environment)
         } catch {
             close(ends[0])
             close(ends[1])
@@ -47,7 +47,7 @@ enum Subprocess {
     /// /dev/null), stdout and stderr, in `directory`. Every other descriptor
     /// this process opened with close-on-exec stays out of it.
     static func spawn(_ executable: String, _ arguments: [String], input: Int32?, output: Int32, error: Int32,
-                      directory: String? = nil) throws -> pid_t {
+                      directory: String? = nil, environment: [String: String]? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -73,8 +73,12 @@ enum Subprocess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
+        // nil: this process's environment.
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { for entry in envp ?? [] { free(entry) } }
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let code = envp.map { posix_spawn(&pid, executable, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard code == 0 else {
             throw RasterbarError(.toolchainMissing, "cannot run \(executable): \(String(cString: strerror(code)))")
         }
