@@ -244,28 +244,8 @@ func benchmarkScripts(reloadsOnly: Bool = false) throws {
     print("  the same call under the guard      \(fmt(guardedCall, 3)) us")
     print("  a whole script scene frame         \(fmt(sceneFrame, 3)) us  (guard, watchdog, frame info, GL pass state)")
 
-    // Memory kept per reload: every generation stays loaded.
-    print("")
-    print("scripts: resident memory growth per reload over 200 reloads (target <= 1 MiB)")
-    let soak = try scriptDemo(try hundredLineScript(edit: 0), name: "Particles")
-    defer { try? FileManager.default.removeItem(atPath: soak.dir) }
-    let soakEngine = try Engine(folder: try DemoFolder.load(soak.dir + "/demo.json"), options: inlineLive)
-    let soakStore = soakEngine.store, soakRenderer = soakEngine.renderer
-    try soakEngine.loadAll()
-    let soakFrames = FrameDriver(soakEngine)
-    for _ in 0..<10 { try soakFrames.draw() }
-    let startRSS = residentBytes()
-    let reloads = 200
-    for i in 1...reloads {
-        try Data(try hundredLineScript(edit: 1000 + i).utf8).write(to: URL(fileURLWithPath: soak.dir + "/Scripts/Particles.swift"))
-        soakStore.reloadAll()
-        soakStore.sync()
-        try soakFrames.draw()
-    }
-    finishGL()
-    let growth = Double(residentBytes() - startRSS) / Double(reloads) / 1024
-    let generation = ScriptDiagnostics.runningGeneration(soakRenderer, scene: 0) ?? 0
-    print("  \(reloads) reloads (now generation \(generation)): \(fmt(Double(residentBytes() - startRSS) / 1_048_576)) MiB in all, \(fmt(growth)) KiB per reload")
+    // Memory kept per reload: every generation stays loaded (`soak` runs 1,000).
+    try benchmarkReloadSoak(reloads: 200)
 }
 
 /// Milliseconds from launching `rasterbar play --headless` to its first frame, warm cache.

@@ -1,5 +1,5 @@
 // rasterbar-bench: prints the engine's figures against its targets.
-// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|export-ffmpeg|scripts|scripts-reload|rocket|shadertoy|music [SECONDS]]]`; BENCHMARKS.md
+// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|export-ffmpeg|scripts|scripts-reload|soak [RELOADS]|pack|rocket|shadertoy|music [SECONDS]]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
 import Foundation
@@ -174,6 +174,8 @@ do {
         try benchmarkScripts()
     }
     if only == "scripts-reload" { try benchmarkScripts(reloadsOnly: true) }
+    if only == "soak" { try benchmarkReloadSoak(reloads: Int(arguments.dropFirst(2).first ?? "") ?? 1000) }
+    if only == nil || only == "pack" { try benchmarkPack() }
     if only == nil || only == "export-ffmpeg" {
         try benchmarkExportVsFFmpeg()
         try benchmarkShardsAnd4K()

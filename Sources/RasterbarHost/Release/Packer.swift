@@ -121,7 +121,8 @@ public enum Packer {
         for file in files {
             let destination = "\(staging)/demo/\(file)"
             try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try fm.copyItem(atPath: folder.path(of: file), toPath: destination)
+            // The file itself, never a link that would dangle on another machine.
+            try fm.copyItem(atPath: try resolvedPath(folder.path(of: file)), toPath: destination)
         }
 
         // The engine.

@@ -25,7 +25,8 @@
 // ScriptLibrary.swift), so a process keeps every generation it loaded in use
 // until it exits.
 //
-// Recency: a use sets the file's modification time to now; eviction removes
+// Recency: a use sets the file's access time to now (a folder's: its .used
+// file's; modification times stay when things were built); eviction removes
 // the least recently used library first, then whole engine folders nothing
 // uses any more (another engine version's or toolchain's, with their
 // libraries), until the cache fits. The module cache is counted but left to
@@ -141,9 +142,18 @@ public final class ScriptCache: Sendable {
         return Registration(list: list, lock: lock)
     }
 
-    /// Sets a file's or folder's modification time to now: its recency.
+    /// Marks a file, or a folder (its `.used` file), as used now: its access
+    /// time, which eviction orders by. Its modification time stays when it
+    /// was built.
     static func touch(_ path: String) {
-        _ = utimensat(AT_FDCWD, path, nil, 0)
+        var target = path
+        if isDirectory(path) {
+            target = path + "/.used"
+            if !FileIO.isFile(target) { close(open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)) }
+        }
+        // UTIME_NOW and UTIME_OMIT (macros Swift does not import).
+        var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1), timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2)]
+        _ = utimensat(AT_FDCWD, target, &times, 0)
     }
 
     /// What live processes use: every path their lists name, and their pids.
@@ -216,7 +226,7 @@ public final class ScriptCache: Sendable {
         public var path: String
         /// Disk usage in bytes.
         public var bytes: Int64
-        /// Last use (modification time), seconds since 1970.
+        /// Last use (access time), seconds since 1970.
         public var used: Double
         /// A live process uses it (for an engine folder: it or a library in it).
         public var inUse: Bool
@@ -238,19 +248,20 @@ public final class ScriptCache: Sendable {
     /// Walks the cache. `removingStale`: drops ended processes' lists and dead processes' temporaries.
     func inventory(removingStale: Bool) -> Inventory {
         let (uses, processes) = liveUses(removingStale: removingStale)
-        var items: [Item] = []
+        // The folder itself and its bookkeeping count (so the total is what `du -s` says) but are never removed.
+        var items: [Item] = [Item(kind: .other, path: root, bytes: Self.ownBlocks(root), used: 0, inUse: true)]
         let fm = FileManager.default
         for name in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() {
             let path = root + "/" + name
             switch name {
             case ".cache-lock", "in-use":
-                continue
+                items.append(Item(kind: .other, path: path, bytes: Self.diskUsage(path), used: 0, inUse: true))
             case "modules":
-                items.append(Item(kind: .modules, path: path, bytes: Self.diskUsage(path), used: Self.newest(path), inUse: false))
+                items.append(Item(kind: .modules, path: path, bytes: Self.diskUsage(path), used: 0, inUse: false))
             case "sources":
                 for hash in ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted() {
                     let folder = path + "/" + hash
-                    items.append(Item(kind: .sources, path: folder, bytes: Self.diskUsage(folder), used: Self.modified(folder),
+                    items.append(Item(kind: .sources, path: folder, bytes: Self.diskUsage(folder), used: Self.newest(folder),
                                       inUse: uses.contains(folder)))
                 }
                 items.append(Item(kind: .other, path: path, bytes: Self.ownBlocks(path), used: 0, inUse: true))
@@ -258,7 +269,7 @@ public final class ScriptCache: Sendable {
                 let scripts = path + "/scripts"
                 var libraries: [Item] = []
                 var engineBytes = Self.ownBlocks(path)
-                var engineUsed = Self.modified(path)
+                var engineUsed = 0.0
                 for entry in ((try? fm.contentsOfDirectory(atPath: path)) ?? []) {
                     let sub = path + "/" + entry
                     guard entry == "scripts" else {
@@ -273,7 +284,7 @@ public final class ScriptCache: Sendable {
                             unlink(library)
                             continue
                         }
-                        libraries.append(Item(kind: .library, path: library, bytes: Self.diskUsage(library), used: Self.modified(library),
+                        libraries.append(Item(kind: .library, path: library, bytes: Self.diskUsage(library), used: Self.used(library),
                                               inUse: uses.contains(library)))
                     }
                 }
@@ -360,7 +371,7 @@ public final class ScriptCache: Sendable {
                 case .library, .sources: removable = !item.inUse
                 case .engine: removable = !item.inUse
                 case .modules: removable = idle
-                case .other: removable = item.path != root + "/sources"
+                case .other: removable = !item.inUse
                 }
                 if !removable {
                     if item.kind != .other { removal.kept.append(item) }
@@ -402,10 +413,12 @@ public final class ScriptCache: Sendable {
         return lstat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func modified(_ path: String) -> Double {
+    /// When a file was last used: its access time (set on use, and by reads).
+    /// A folder's own times say nothing (walking it changes them): 0.
+    static func used(_ path: String) -> Double {
         var s = stat()
-        guard lstat(path, &s) == 0 else { return 0 }
-        return Double(s.st_mtim.tv_sec) + Double(s.st_mtim.tv_nsec) / 1e9
+        guard lstat(path, &s) == 0, (s.st_mode & S_IFMT) != S_IFDIR else { return 0 }
+        return Double(s.st_atim.tv_sec) + Double(s.st_atim.tv_nsec) / 1e9
     }
 
     /// The blocks of the entry itself (a folder's own blocks, not its contents).
@@ -425,9 +438,9 @@ public final class ScriptCache: Sendable {
         return total
     }
 
-    /// The newest modification time in a file or folder.
+    /// The latest use of a file, or of any file in a folder.
     static func newest(_ path: String) -> Double {
-        var latest = modified(path)
+        var latest = used(path)
         if isDirectory(path) {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] { latest = max(latest, newest(path + "/" + entry)) }
         }

@@ -1,0 +1,203 @@
+// `rasterbar pack` end to end: the default demo packed by the real binary (the
+// debug build the tests run: packing it costs about as much as a release
+// engine would, and building a release engine here would cost minutes), then
+// played from the pack on a machine made to look like a viewer's: no swiftc
+// (SWIFTC=/nonexistent, PATH without it and, where a mount namespace can be
+// had, the toolchain folder itself hidden), an empty cache. Its frames must
+// equal the engine's own renders, byte for byte: the pack's -O scripts against
+// the engine's -Onone ones.
+import Foundation
+import XCTest
+import RasterbarCore
+import RasterbarHost
+
+final class PackTests: XCTestCase {
+    /// A folder removed when the test ends.
+    func scratch() throws -> String {
+        let path = NSTemporaryDirectory() + "rasterbar-pack-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// A viewer's environment: no swiftc reachable, an empty cache of its own, no display.
+    func viewerEnvironment(_ scratch: String) -> [String: String] {
+        let ours = ProcessInfo.processInfo.environment
+        return ["PATH": Packer.withoutSwift(ours["PATH"] ?? "/usr/bin:/bin"), "HOME": scratch + "/home", "SWIFTC": "/nonexistent",
+                "RASTERBAR_CACHE": scratch + "/viewer-cache"]
+    }
+
+    /// Runs a program (the pack's `run`, unshare, tar) and collects its output.
+    func runProgram(_ path: String, _ arguments: [String], environment: [String: String], directory: String? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func testThePackedDefaultDemoRendersTheEnginesOwnFramesWithNoToolchain() throws {
+        let dir = try scratch()
+        let pack = dir + "/first-light"
+        let started = monotonicSeconds()
+        let packed = try runRasterbar(["pack", repositoryRoot.path, "--out", pack, "--tar"])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        print("PackTests: packing the default demo with the debug engine took \(String(format: "%.1f", monotonicSeconds() - started)) s")
+        for file in ["run", "README.txt", "pack.json", "engine/rasterbar", "engine/lib/libswiftCore.so", "scripts/prebuilt.json",
+                     "scripts/sdk/libRasterbarSDK.so", "demo/demo.json", "demo/Shaders/lib/music.glsl", "demo/Shaders/lines.glsl",
+                     "demo/Music/soundtrack.ogg", "demo/Scripts/Particles.swift"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: pack + "/" + file), "the pack lacks \(file)")
+        }
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: pack + "/run"))
+        // Nothing but the pack and its archive beside it: no staging folder left.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["first-light", "first-light.tar.gz"])
+        let listing = try runProgram("/usr/bin/env", ["tar", "-tzf", pack + ".tar.gz"], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(listing.status, 0, listing.stderr)
+        XCTAssertTrue(listing.stdout.contains("first-light/run\n") && listing.stdout.contains("first-light/scripts/prebuilt.json\n"), listing.stdout)
+
+        // The prebuilt manifest names both scripts, built -O, for this ABI.
+        let manifest = try JSONDecoder().decode(PrebuiltManifest.self, from: Data(contentsOf: URL(fileURLWithPath: pack + "/scripts/prebuilt.json")))
+        XCTAssertEqual(Set(manifest.scripts.map(\.script)), ["Scripts/Particles.swift", "Scripts/Feedback.swift"])
+        XCTAssertEqual(manifest.flags.first, "-O")
+
+        // The packed engine finds the packed Swift runtime first (its RUNPATH is $ORIGIN/lib).
+        let viewer = viewerEnvironment(dir)
+        let ldd = try runProgram("/usr/bin/ldd", [pack + "/engine/rasterbar"], environment: viewer)
+        let core = ldd.stdout.split(separator: "\n").first { $0.contains("libswiftCore.so =>") }.map(String.init) ?? ""
+        XCTAssertTrue(core.contains(pack + "/engine/lib/libswiftCore.so"), "libswiftCore resolves outside the pack: \(core)")
+        XCTAssertFalse(ldd.stdout.contains("not found"), ldd.stdout)
+
+        // A frame in each script scene (the particles at 20 s, the feedback at 36 s), from the pack with
+        // no toolchain, against the engine's own render.
+        for time in ["20", "36"] {
+            let reference = dir + "/engine-\(time).png", fromPack = dir + "/pack-\(time).png"
+            let own = try runRasterbar(["render", repositoryRoot.path, "--time", time, "--out", reference])
+            XCTAssertEqual(own.status, 0, own.stderr)
+            let played = try runProgram(pack + "/run", ["render", "--time", time, "--out", fromPack], environment: viewer, directory: dir)
+            XCTAssertEqual(played.status, 0, played.stderr)
+            let a = try Image(pngFile: reference), b = try Image(pngFile: fromPack)
+            XCTAssertEqual(a.width, 1280)
+            let differing = zip(a.pixels, b.pixels).filter { $0 != $1 }.count
+            XCTAssertEqual(differing, 0, "t = \(time): the pack's -O scripts drew \(differing) channel values unlike the engine's")
+            XCTAssertTrue(a == b, "t = \(time): the pack's frame differs from the engine's own")
+        }
+        // Nothing was compiled: the viewer's cache holds no engine build.
+        let cached = ((try? FileManager.default.contentsOfDirectory(atPath: viewer["RASTERBAR_CACHE"]!)) ?? []).filter { $0.hasPrefix("engine-") }
+        XCTAssertEqual(cached, [], "the pack compiled scripts")
+
+        // Where a mount namespace can be had, hide the toolchain's folder outright and render again.
+        let toolchain = try Toolchain.locate(environment: ProcessInfo.processInfo.environment)
+        let usr = URL(fileURLWithPath: toolchain.swiftc).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: dir + "/nothing", withIntermediateDirectories: true)
+        let probe = try runProgram("/usr/bin/env", ["unshare", "-m", "true"], environment: viewer)
+        if probe.status != 0 {
+            print("PackTests: no mount namespace here (\(probe.stderr.prefix(120))): the toolchain was hidden by SWIFTC and PATH only")
+        } else {
+            let hidden = try runProgram("/usr/bin/env", ["unshare", "-m", "sh", "-c",
+                                                         "mount --bind \"$1\" \"$2\" || exit 99; ls \"$2/bin/swiftc\" 2>/dev/null; \"$3/run\" render --time 20 --out \"$4\"",
+                                                         "sh", dir + "/nothing", usr, pack, dir + "/hidden-20.png"], environment: viewer)
+            XCTAssertEqual(hidden.status, 0, hidden.stderr)
+            XCTAssertEqual(hidden.stdout, "", "swiftc was still visible in the namespace")
+            XCTAssertTrue(try Image(pngFile: dir + "/hidden-20.png") == Image(pngFile: dir + "/engine-20.png"))
+        }
+
+        // Playing needs a display: with none the launcher says so, and how to do without.
+        let noDisplay = try runProgram(pack + "/run", [], environment: viewer)
+        XCTAssertEqual(noDisplay.status, 2)
+        XCTAssertTrue(noDisplay.stderr.contains("no display") && noDisplay.stderr.contains("./run render --time"), noDisplay.stderr)
+        // Other commands pass through, on the packed demo.
+        let checked = try runProgram(pack + "/run", ["check"], environment: viewer)
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stdout.contains("2 scripts") && checked.stdout.contains("no problems"), checked.stdout)
+
+        // A script edited in the pack cannot compile here, and the error says why.
+        let script = pack + "/demo/Scripts/Particles.swift"
+        try Data((try String(contentsOfFile: script, encoding: .utf8) + "\n// edited\n").utf8).write(to: URL(fileURLWithPath: script))
+        let edited = try runProgram(pack + "/run", ["render", "--time", "20", "--out", dir + "/edited.png"], environment: viewer)
+        XCTAssertEqual(edited.status, 1)
+        XCTAssertTrue(edited.stderr.contains("changed since the demo was packed"), edited.stderr)
+    }
+
+    func testAPackIsWrittenWholeOrNotAtAll() throws {
+        let dir = try scratch()
+        // An existing folder is not replaced without --force.
+        try FileManager.default.createDirectory(atPath: dir + "/taken", withIntermediateDirectories: true)
+        let refused = try runRasterbar(["pack", repositoryRoot.path, "--out", dir + "/taken"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("already exists") && refused.stderr.contains("--force"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/taken"), [])
+
+        // A script that does not compile: its error, and nothing under the name asked for.
+        let demo = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"resolution": [8, 8]}, "scenes": [{"name": "s", "start": 0, "end": 1, "script": "Scripts/Broken.swift"}]}"#,
+            "Scripts/Broken.swift": "import RasterbarSDK\nfinal class Broken: Scene {\n    init() {}\n    func frame(_ context: Context) { let x: Int = \"no\" }\n}\n",
+        ])
+        let failed = try runRasterbar(["pack", demo.demoFile, "--out", dir + "/broken"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("Scripts/Broken.swift:4:"), failed.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["taken"], "a failed pack left something behind")
+    }
+
+    /// The engine carries its SDK: a copy of the binary, away from this
+    /// checkout and with RASTERBAR_SOURCES unset, compiles a script (its SDK
+    /// sources written out into the cache); RASTERBAR_SOURCES still overrides.
+    func testACopiedEngineCompilesScriptsAndRasterbarSourcesOverrides() throws {
+        let dir = try scratch()
+        let copy = dir + "/bin/rasterbar"
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Bundle.main.bundleURL.appendingPathComponent("rasterbar").path, toPath: copy)
+        let marker = UUID().uuidString.prefix(8)
+        let demo = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"resolution": [8, 8]}, "scenes": [{"name": "s", "start": 0, "end": 1, "script": "Scripts/Solid.swift"}]}"#,
+            "Shaders/solid.frag": "uniform vec4 uColor;\nvoid mainImage(out vec4 c, in vec2 f) { c = uColor; }",
+            "Scripts/Solid.swift": """
+                import RasterbarSDK
+                // \(marker): a new text, so it really compiles
+                final class Solid: Scene {
+                    init() {}
+                    func frame(_ context: Context) {
+                        let shader = context.shader("Shaders/solid.frag")
+                        context.set(shader, "uColor", Vec4(0.2, 0.4, 0.6, 1))
+                        context.fullscreen(shader)
+                    }
+                }
+                """,
+        ])
+        var env = testEnvironment()
+        env["RASTERBAR_SOURCES"] = nil
+        let rendered = try runProgram(copy, ["render", demo.demoFile, "--time", "0.5", "--out", dir + "/solid.png"], environment: env, directory: dir)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        XCTAssertEqual(try Image(pngFile: dir + "/solid.png").pixel(x: 4, y: 4).b, 153)
+        let sources = testScriptCache + "/sources"
+        let written = try FileManager.default.contentsOfDirectory(atPath: sources).filter { !$0.contains(".") }
+        XCTAssertTrue(written.contains { FileManager.default.fileExists(atPath: "\(sources)/\($0)/RasterbarSDK/Scene.swift") }, "\(written)")
+        XCTAssertTrue(written.contains { FileManager.default.fileExists(atPath: "\(sources)/\($0)/RasterbarABI/include/rasterbar.h") })
+
+        // RASTERBAR_SOURCES: an SDK with one more declaration, which a script then uses.
+        let override = dir + "/Sources"
+        for folder in ["RasterbarSDK", "RasterbarABI", "RasterbarCompileService"] {
+            try FileManager.default.copyItem(atPath: repositoryRoot.path + "/Sources/" + folder, toPath: override + "/" + folder)
+        }
+        try Data("public let overrideMarker: Float = 0.8\n".utf8).write(to: URL(fileURLWithPath: override + "/RasterbarSDK/OverrideMarker.swift"))
+        let script = demo.path("Scripts/Solid.swift")
+        try Data((try String(contentsOfFile: script, encoding: .utf8)).replacingOccurrences(of: "Vec4(0.2, 0.4, 0.6, 1)", with: "Vec4(0.2, 0.4, overrideMarker, 1)").utf8)
+            .write(to: URL(fileURLWithPath: script))
+        let without = try runProgram(copy, ["render", demo.demoFile, "--time", "0.5", "--out", dir + "/no.png"], environment: env)
+        XCTAssertEqual(without.status, 1, "overrideMarker is not in the engine's own SDK")
+        XCTAssertTrue(without.stderr.contains("overrideMarker"), without.stderr)
+        env["RASTERBAR_SOURCES"] = override
+        let with = try runProgram(copy, ["render", demo.demoFile, "--time", "0.5", "--out", dir + "/yes.png"], environment: env)
+        XCTAssertEqual(with.status, 0, with.stderr)
+        XCTAssertEqual(try Image(pngFile: dir + "/yes.png").pixel(x: 4, y: 4).b, 204)
+    }
+}
