@@ -120,6 +120,22 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(checked.status, 0, checked.stderr)
         XCTAssertTrue(checked.stdout.contains("2 scripts") && checked.stdout.contains("no problems"), checked.stdout)
 
+        // A machine that lacks a library: the loader cannot start the engine, and the launcher names
+        // what is missing and the packages to install. (An engine asking for a library no machine has.)
+        let lacking = dir + "/lacking"
+        try FileManager.default.createDirectory(atPath: lacking + "/engine", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: pack + "/run", toPath: lacking + "/run")
+        var engine = try Data(contentsOf: URL(fileURLWithPath: pack + "/engine/rasterbar"))
+        let needed = Data("libglfw.so.3\0".utf8)
+        let at = try XCTUnwrap(engine.range(of: needed))
+        engine.replaceSubrange(at, with: Data("libglfx.so.3\0".utf8))
+        try engine.write(to: URL(fileURLWithPath: lacking + "/engine/rasterbar"))
+        chmod(lacking + "/engine/rasterbar", 0o755)
+        let missing = try runProgram(lacking + "/run", ["check"], environment: viewer)
+        XCTAssertEqual(missing.status, 127)
+        XCTAssertTrue(missing.stderr.contains("this machine lacks libraries the demo needs:\nrun:   libglfx.so.3"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("sudo apt-get install") && missing.stderr.contains("libglfw3"), missing.stderr)
+
         // A script edited in the pack cannot compile here, and the error says why.
         let script = pack + "/demo/Scripts/Particles.swift"
         try Data((try String(contentsOfFile: script, encoding: .utf8) + "\n// edited\n").utf8).write(to: URL(fileURLWithPath: script))

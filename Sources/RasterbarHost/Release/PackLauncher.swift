@@ -8,6 +8,17 @@
 import Foundation
 
 enum PackLauncher {
+    /// The machine's architecture as people name it.
+    static var architecture: String {
+        #if arch(x86_64)
+        return "x86_64"
+        #elseif arch(arm64)
+        return "aarch64"
+        #else
+        return "this machine's architecture"
+        #endif
+    }
+
     /// What a library is for, for a person reading what is missing.
     static func purpose(of library: String) -> String? {
         let table: [(String, String)] = [
@@ -42,7 +53,7 @@ enum PackLauncher {
             #                             renders a frame headless; every rasterbar command works, on this demo
             #   ./run --help              this, then the engine's commands
             #
-            # Needs Linux (x86_64, glibc), OpenGL 4.1 (a GPU driver or Mesa) and, to play,
+            # Needs Linux (\(architecture), glibc), OpenGL 4.1 (a GPU driver or Mesa) and, to play,
             # a display; no Swift toolchain. README.txt says more.
             here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P) || exit 1
             engine="$here/\(manifest.engine)"
@@ -86,7 +97,7 @@ enum PackLauncher {
                 if [ -n "$missing" ]; then
                     echo "run: this machine lacks libraries the demo needs:" >&2
                     for lib in $missing; do echo "run:   $lib$(describe "$lib")" >&2; done
-                    echo "run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))" >&2
+                    \(packages.isEmpty ? "echo \"run: install them with the system's package manager\" >&2" : "echo \"run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))\" >&2")
                     echo "run: (and for OpenGL without a GPU driver: libgl1-mesa-dri libglx-mesa0 libegl-mesa0)" >&2
                 fi
             fi
@@ -107,7 +118,7 @@ enum PackLauncher {
                                       Tab shows the time and fps)
               ./run --window          in a window
               ./run --window --start 12 --loop --mute
-                                      play's options work too (./run --help lists them)
+                                      play's options work too (./run play --help lists them)
 
             Render it, without a display
               ./run render --time 12 --out frame.png
@@ -115,12 +126,11 @@ enum PackLauncher {
               Any rasterbar command works: ./run COMMAND ... uses this demo.
 
             What the machine needs
-              Linux on x86_64 with glibc, OpenGL 4.1 core (your GPU's driver, or Mesa:
+              Linux on \(architecture) with glibc, OpenGL 4.1 core (your GPU's driver, or Mesa:
               on Debian or Ubuntu libgl1-mesa-dri libglx-mesa0 libegl-mesa0) and a
               display to play on. No Swift toolchain: the Swift runtime is in engine/lib,
               and the scripts are compiled (scripts/).
-              The libraries it takes from the system come from these Debian packages:
-                sudo apt-get install \(packages.joined(separator: " "))
+              The libraries it takes from the system \(packages.isEmpty ? "are listed in pack.json (systemLibraries)." : "come from these Debian packages:\n    sudo apt-get install \(packages.joined(separator: " "))")
               If one is missing, ./run names it.
 
             Inside
