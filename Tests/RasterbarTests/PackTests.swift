@@ -125,6 +125,7 @@ final class PackTests: XCTestCase {
         let lacking = dir + "/lacking"
         try FileManager.default.createDirectory(atPath: lacking + "/engine", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: pack + "/run", toPath: lacking + "/run")
+        try FileManager.default.createSymbolicLink(atPath: lacking + "/engine/lib", withDestinationPath: pack + "/engine/lib")
         var engine = try Data(contentsOf: URL(fileURLWithPath: pack + "/engine/rasterbar"))
         let needed = Data("libglfw.so.3\0".utf8)
         let at = try XCTUnwrap(engine.range(of: needed))

@@ -38,6 +38,9 @@ enum PackLauncher {
         let size = "\(manifest.resolution[0])x\(manifest.resolution[1])"
         let packages = Array(Set(manifest.systemLibraries.compactMap(\.package))).sorted()
         var cases = ""
+        for library in manifest.runtimeLibraries {
+            cases += "        \(quoted(library))) echo ' (the Swift runtime: it belongs in engine/lib; copy or unpack the whole pack again)' ;;\n"
+        }
         for library in manifest.systemLibraries {
             let what = [purpose(of: library.name), library.package.map { "package \($0)" }].compactMap { $0 }.joined(separator: ", ")
             cases += "        \(quoted(library.name))) echo \(quoted(what.isEmpty ? "" : " (\(what))")) ;;\n"
