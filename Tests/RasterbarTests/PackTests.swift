@@ -145,6 +145,45 @@ final class PackTests: XCTestCase {
         XCTAssertTrue(edited.stderr.contains("changed since the demo was packed"), edited.stderr)
     }
 
+    /// `play --fullscreen` (what a pack's `run` does): the window covers the
+    /// screen, whose size differs from the 1280x720 window `play` opens otherwise.
+    func testPlayFullscreenCoversTheScreen() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else {
+            throw XCTSkip("Xvfb is not installed (apt-get install xvfb): fullscreen is not exercised")
+        }
+        let xvfb = Process()
+        xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        xvfb.arguments = ["-displayfd", "1", "-screen", "0", "1600x900x24", "-nolisten", "tcp"]
+        let out = Pipe()
+        xvfb.standardOutput = out
+        xvfb.standardError = FileHandle.nullDevice
+        try xvfb.run()
+        defer {
+            xvfb.terminate()
+            xvfb.waitUntilExit()
+        }
+        var text = ""
+        while !text.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let display = ":" + text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
+            shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0, 0.5, 0.0, 1.0); }", resolution: "[320, 180]"))
+        for (flags, size) in [(["--fullscreen"], [1600, 900]), ([], [1280, 720])] {
+            let shot = d.path("shot-\(flags.count).png")
+            let result = try runRasterbar(["play", d.demoFile, "--paused", "--frames", "3", "--screenshot", shot] + flags,
+                                          environment: testEnvironment(display: display))
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let image = try Image(pngFile: shot)
+            XCTAssertEqual([image.width, image.height], size, "\(flags)")
+            // 16:9 into 16:9: the demo fills it, scaled.
+            XCTAssertEqual(image.pixel(x: 5, y: 5).r, 255)
+            XCTAssertLessThanOrEqual(abs(Int(image.pixel(x: size[0] - 5, y: size[1] - 5).g) - 128), 1)
+        }
+    }
+
     func testAPackIsWrittenWholeOrNotAtAll() throws {
         let dir = try scratch()
         // An existing folder is not replaced without --force.

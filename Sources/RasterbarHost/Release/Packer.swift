@@ -281,7 +281,8 @@ public enum Packer {
                                environment: [String: String]) throws -> (entries: [PrebuiltManifest.Entry], libraries: [String]) {
         let fm = FileManager.default
         let cacheRoot = ScriptCompiler.defaultCacheRoot(environment: environment)
-        let sources = try ScriptSources.root(environment: environment, cacheRoot: cacheRoot)
+        let cache = ScriptCache(root: cacheRoot, limit: nil)
+        let sources = try ScriptSources.root(environment: environment, cacheRoot: cacheRoot) { cache.use($0) }
         let work = staging + "/.work"
         let module = work + "/sdk"
         let sdk = staging + "/scripts/sdk", lib = staging + "/scripts/lib"

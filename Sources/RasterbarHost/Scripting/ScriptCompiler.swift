@@ -72,9 +72,7 @@ public final class ScriptCompiler: @unchecked Sendable {
     let demoRoot: String
     /// `RASTERBAR_SOURCES`, else the sources embedded in the engine (ScriptSources.swift).
     func sourcesRoot() throws -> String {
-        let root = try ScriptSources.root(environment: environment, cacheRoot: cacheRoot)
-        if ScriptSources.override(environment: environment) == nil { cache.use(root) }
-        return root
+        try ScriptSources.root(environment: environment, cacheRoot: cacheRoot) { cache.use($0) }
     }
     /// The cache folder's cap, eviction and uses.
     public let cache: ScriptCache
@@ -325,7 +323,7 @@ public final class ScriptCompiler: @unchecked Sendable {
             result = .failure(RasterbarError(.scriptCompile, "cannot build the script SDK: \(error)"))
         }
         if case let .success(built) = result {
-            // The engine folder (SDK, plan, compile service) is in use while this process lives.
+            // Marked in use before it was looked for (buildSDK); now also as used now.
             cache.use("\(cacheRoot)/\(built.key)")
         }
         sdk = result
@@ -353,6 +351,8 @@ public final class ScriptCompiler: @unchecked Sendable {
         let key = "engine-" + Self.hex(contentHash(material))
         let directory = "\(cacheRoot)/\(key)/sdk"
         let sdk = SDK(directory: directory, key: key)
+        // In use from before it is looked for, so a `cache clean` cannot remove it between.
+        cache.use("\(cacheRoot)/\(key)")
         if FileManager.default.fileExists(atPath: directory + "/libRasterbarSDK.so") { return sdk }
 
         try FileManager.default.createDirectory(atPath: "\(cacheRoot)/\(key)/scripts", withIntermediateDirectories: true)

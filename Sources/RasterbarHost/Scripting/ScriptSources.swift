@@ -30,9 +30,12 @@ enum ScriptSources {
 
     /// The folder laid out as Sources/: the override, or the embedded files
     /// written into the cache (once; later calls find them).
-    static func root(environment: [String: String], cacheRoot: String) throws -> String {
+    /// `use` is told the folder before it is looked for (the cache's record
+    /// of uses: a `cache clean` cannot remove it between finding and using).
+    static func root(environment: [String: String], cacheRoot: String, use: (String) -> Void = { _ in }) throws -> String {
         if let explicit = override(environment: environment) { return explicit }
         let folder = "\(cacheRoot)/sources/\(embeddedHash)"
+        use(folder)
         let marker = folder + "/.complete"
         if FileIO.isFile(marker) { return folder }
         // Written beside, then renamed: a reader never sees half of it.
