@@ -22,9 +22,11 @@ public enum ControlCommand: Sendable, Equatable {
     /// Write the next drawn frame to this PNG.
     case snapshot(String)
     case quit
+    /// `{"command":"key","code":N,"down":true|false}`: a key for Shadertoy's keyboard texture, by browser key code.
+    case key(code: Int, down: Bool)
 
     /// The command names, as written on the channel.
-    public static let names = ["seek", "pause", "play", "reload", "status", "setTrack", "clearTrack", "saveTracks", "snapshot", "quit"]
+    public static let names = ["seek", "pause", "play", "reload", "status", "setTrack", "clearTrack", "saveTracks", "snapshot", "key", "quit"]
 }
 
 /// One line of the control channel: a command, and the `id` the sender gave
@@ -94,6 +96,14 @@ public struct ControlRequest: Sendable, Equatable {
             let path = try string("path", example: example)
             guard path.lowercased().hasSuffix(".png") else { throw fail("snapshot: \"path\" must end in .png, found '\(path)'", example: example) }
             command = .snapshot(path)
+        case "key":
+            let example = "{\"command\":\"key\",\"code\":32,\"down\":true} (browser key codes: 32 space, 37-40 arrows, 65-90 A-Z)"
+            try only(["code", "down"], example: example)
+            guard let c = value["code"], case let .number(code) = c.kind, code.rounded() == code, (0...255).contains(code) else {
+                throw fail("key: \"code\" must be a key code from 0 to 255", example: example)
+            }
+            guard let d = value["down"], case let .bool(down) = d.kind else { throw fail("key: \"down\" must be true or false", example: example) }
+            command = .key(code: Int(code), down: down)
         case "pause", "play", "reload", "status", "saveTracks", "quit":
             try only([], example: "{\"command\":\"\(name)\"}")
             command = ["pause": .pause, "play": .play, "reload": .reload, "status": .status, "saveTracks": .saveTracks, "quit": .quit][name]!

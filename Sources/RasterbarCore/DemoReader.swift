@@ -185,7 +185,8 @@ struct DemoReader {
     // MARK: Scenes
 
     func scene(_ value: JSONValue, _ path: String, _ meta: Demo.Meta) throws -> Demo.Scene {
-        _ = try members(value, path, allowed: ["name", "start", "end", "shader", "script", "layer", "blend", "channels", "textures", "params"])
+        _ = try members(value, path, allowed: ["name", "start", "end", "shader", "script", "layer", "blend", "channels", "textures", "params",
+                                               "common", "buffers"])
         func required(_ key: String) throws -> JSONValue {
             guard let v = value[key] else { throw fail(value, "\(path).\(key)", "missing") }
             return v
@@ -239,13 +240,37 @@ struct DemoReader {
                 scene.params[member.key] = try number(member.value, "\(path).params.\(member.key)")
             }
         }
-        if let channels = value["channels"] {
-            let items = try array(channels, "\(path).channels", of: "up to 4 channels: PNG paths, \"music\" or null")
-            guard items.count <= 4 else { throw fail(channels, "\(path).channels", "has \(items.count) entries; Shadertoy has 4 channels") }
-            scene.channels = try items.enumerated().map { i, item in
-                if case .null = item.kind { return nil }
-                if case .string("music") = item.kind { return .music }
-                return .image(try filePath(item, "\(path).channels[\(i)]"))
+        if let channels = value["channels"] { scene.channels = try self.channels(channels, "\(path).channels") }
+        if let v = value["common"] {
+            guard !scene.isScript else { throw fail(v, "\(path).common", "only shader scenes have a Common file", hint: "a script shares code through Swift files") }
+            scene.common = try filePath(v, "\(path).common")
+        }
+        if let v = value["buffers"] {
+            guard !scene.isScript else { throw fail(v, "\(path).buffers", "only shader scenes have buffers", hint: "a script draws into its own targets") }
+            let ids = Demo.BufferID.allCases.map(\.rawValue)
+            scene.buffers = try members(v, "\(path).buffers", allowed: ids).map { member in
+                let bufferPath = "\(path).buffers.\(member.key)"
+                _ = try members(member.value, bufferPath, allowed: ["shader", "channels"])
+                guard let shader = member.value["shader"] else {
+                    throw fail(member.value, "\(bufferPath).shader", "missing", hint: "name the buffer's Shadertoy-style shader file")
+                }
+                var pass = Demo.BufferPass(id: Demo.BufferID(rawValue: member.key)!, shader: try filePath(shader, "\(bufferPath).shader"))
+                if let c = member.value["channels"] { pass.channels = try channels(c, "\(bufferPath).channels") }
+                return pass
+            }.sorted { $0.id < $1.id }
+        }
+        // Every buffer a channel names must be one of the scene's.
+        let defined = Set(scene.buffers.map(\.id))
+        let passes = [(path, scene.channels, value["channels"])]
+            + scene.buffers.map { ("\(path).buffers.\($0.id)", $0.channels, value["buffers"]?[$0.id.rawValue]?["channels"]) }
+        for (passPath, passChannels, json) in passes {
+            for (i, input) in passChannels.enumerated() {
+                guard case let .buffer(id)? = input?.source, !defined.contains(id) else { continue }
+                var item = json ?? value
+                if case let .array(items)? = json?.kind { item = items[i] }
+                throw fail(item, "\(passPath).channels[\(i)]", "buffer \(id) is not one of this scene's buffers",
+                           hint: defined.isEmpty ? "add \"buffers\": {\"\(id)\": {\"shader\": ...}} to the scene"
+                                                 : "the scene has \(defined.sorted().map { "buffer:\($0)" }.joined(separator: ", "))")
             }
         }
         if let textures = value["textures"] {
@@ -260,6 +285,92 @@ struct DemoReader {
         return scene
     }
 
+    /// Up to four channel entries (null: nothing bound).
+    func channels(_ value: JSONValue, _ path: String) throws -> [Demo.ChannelInput?] {
+        let items = try array(value, path, of: "up to 4 channels: PNG paths, \"buffer:A\", \"music\", \"keyboard\", noise media, volumes, cubemaps or null")
+        guard items.count <= 4 else { throw fail(value, path, "has \(items.count) entries; Shadertoy has 4 channels") }
+        return try items.enumerated().map { i, item in
+            if case .null = item.kind { return nil }
+            return try channel(item, "\(path)[\(i)]")
+        }
+    }
+
+    /// One channel: a string form, or an object with "source" or "cubemap" and the sampling.
+    func channel(_ value: JSONValue, _ path: String) throws -> Demo.ChannelInput {
+        guard case .object = value.kind else { return Demo.ChannelInput(try channelSource(value, path)) }
+        _ = try members(value, path, allowed: ["source", "cubemap", "filter", "wrap", "vflip"])
+        let source: Demo.Channel
+        switch (value["source"], value["cubemap"]) {
+        case let (s?, nil):
+            source = try channelSource(s, "\(path).source")
+        case let (nil, c?):
+            let faces = try array(c, "\(path).cubemap", of: "six PNG paths (+X, -X, +Y, -Y, +Z, -Z)")
+            guard faces.count == 6 else { throw fail(c, "\(path).cubemap", "has \(faces.count) faces; a cubemap has 6 (+X, -X, +Y, -Y, +Z, -Z)") }
+            source = .cubemap(try faces.enumerated().map { try filePath($1, "\(path).cubemap[\($0)]") })
+        case (_?, _?):
+            throw fail(value, path, "has both a source and a cubemap", hint: "a channel reads one of them")
+        case (nil, nil):
+            throw fail(value, "\(path).source", "missing", hint: "give the channel a \"source\" (a PNG, \"buffer:A\", ...) or a \"cubemap\"")
+        }
+        var sampling = source.defaultSampling
+        if let v = value["filter"] {
+            let name = try string(v, "\(path).filter")
+            guard let filter = Demo.Sampling.Filter(rawValue: name) else {
+                throw fail(v, "\(path).filter", "unknown filter '\(name)'", hint: "use nearest, linear or mipmap")
+            }
+            sampling.filter = filter
+        }
+        if let v = value["wrap"] {
+            let name = try string(v, "\(path).wrap")
+            guard let wrap = Demo.Sampling.Wrap(rawValue: name) else {
+                throw fail(v, "\(path).wrap", "unknown wrap '\(name)'", hint: "use clamp or repeat")
+            }
+            sampling.wrap = wrap
+        }
+        if let v = value["vflip"] {
+            guard case let .bool(flip) = v.kind else { throw fail(v, "\(path).vflip", "must be true or false, found \(v.typeName)") }
+            guard source.canFlip || !flip else {
+                throw fail(v, "\(path).vflip", "only PNG and noise textures can be flipped", hint: "remove \"vflip\"")
+            }
+            sampling.vflip = flip
+        }
+        return Demo.ChannelInput(source, sampling: sampling)
+    }
+
+    /// A channel's string form.
+    func channelSource(_ value: JSONValue, _ path: String) throws -> Demo.Channel {
+        let text = try string(value, path)
+        switch text {
+        case "music": return .music
+        case "keyboard": return .keyboard
+        default: break
+        }
+        if text.hasPrefix("buffer:") {
+            let id = String(text.dropFirst("buffer:".count))
+            guard let buffer = Demo.BufferID(rawValue: id) else {
+                throw fail(value, path, "unknown buffer '\(id)'", hint: "use buffer:A, buffer:B, buffer:C or buffer:D")
+            }
+            return .buffer(buffer)
+        }
+        if text.hasPrefix("noise:") || text.hasPrefix("noise3d:") {
+            guard Demo.noiseMedia.contains(text) else {
+                let names = Demo.noiseMedia
+                throw fail(value, path, "unknown noise medium '\(text)'",
+                           hint: closest(text, in: names).map { "did you mean '\($0)'?" } ?? "use one of \(names.joined(separator: ", "))")
+            }
+            return .noise(text)
+        }
+        let file = try filePath(value, path)
+        if file.lowercased().hasSuffix(".bin") { return .volume(file) }
+        // A bare word is a misspelt channel name rather than a file without an extension.
+        guard file.contains("/") || file.contains(".") else {
+            let names = ["music", "keyboard"] + Demo.BufferID.allCases.map { "buffer:\($0)" } + Demo.noiseMedia
+            throw fail(value, path, "'\(file)' is neither a file nor a channel name",
+                       hint: closest(file, in: names).map { "did you mean '\($0)'?" } ?? "use a PNG path, \"buffer:A\"..\"buffer:D\", \"music\", \"keyboard\", a noise medium or a .bin volume")
+        }
+        return .image(file)
+    }
+
     /// `"music": "Music/track.ogg"` or `{"file": ..., "offset": seconds, "volume": 0...1}`.
     func music(_ value: JSONValue) throws -> Demo.Music {
         var music = Demo.Music(file: "", origin: "\(file):\(value.line):\(value.column)")
@@ -271,9 +382,22 @@ struct DemoReader {
             throw fail(value, "meta.music", "must be a file path or {\"file\", \"offset\", \"volume\"}, found \(value.typeName)",
                        hint: "for example \"music\": \"Music/track.ogg\"")
         }
-        _ = try members(value, "meta.music", allowed: ["file", "offset", "volume"])
-        guard let f = value["file"] else { throw fail(value, "meta.music.file", "missing", hint: "name the music file: \"file\": \"Music/track.ogg\"") }
-        music.file = try filePath(f, "meta.music.file")
+        _ = try members(value, "meta.music", allowed: ["file", "shader", "common", "offset", "volume"])
+        switch (value["file"], value["shader"]) {
+        case let (f?, nil):
+            music.file = try filePath(f, "meta.music.file")
+        case let (nil, s?):
+            music.file = try filePath(s, "meta.music.shader")
+            music.isShader = true
+        case (_?, _?):
+            throw fail(value, "meta.music", "has both a file and a shader", hint: "the soundtrack comes from one of them")
+        case (nil, nil):
+            throw fail(value, "meta.music.file", "missing", hint: "name the music file (\"file\": \"Music/track.ogg\") or a sound shader (\"shader\": \"Shaders/sound.glsl\")")
+        }
+        if let v = value["common"] {
+            guard music.isShader else { throw fail(v, "meta.music.common", "only a sound shader has a Common file", hint: "remove \"common\" or use \"shader\"") }
+            music.common = try filePath(v, "meta.music.common")
+        }
         if let v = value["offset"] {
             music.offset = try number(v, "meta.music.offset")
             guard music.offset >= 0 else { throw fail(v, "meta.music.offset", "must be 0 or more seconds into the file, found \(music.offset)") }

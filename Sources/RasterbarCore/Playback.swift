@@ -19,6 +19,10 @@ public enum PlayerCommand: Sendable, Equatable {
     case reloadAll
     case toggleFullscreen
     case toggleOverlay
+    /// A key went down or up, by its browser key code: Shadertoy's keyboard texture.
+    case key(code: Int, down: Bool)
+    /// Every key to the scene's keyboard texture (again: the player's keys are the player's).
+    case toggleSceneKeys
 }
 
 /// Demo time, pause and looping.
@@ -101,7 +105,7 @@ public struct Playback: Sendable, Equatable {
             } else if let index = Self.mainScene(demo, at: time) {
                 loopRange = demo.scenes[index].start..<demo.scenes[index].end
             }
-        case .reloadAll, .toggleFullscreen, .toggleOverlay: break
+        case .reloadAll, .toggleFullscreen, .toggleOverlay, .key, .toggleSceneKeys: break
         }
     }
 

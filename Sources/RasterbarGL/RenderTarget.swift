@@ -1,29 +1,46 @@
-// An offscreen colour target: RGBA8, or RGBA16F for scripts' HDR passes
-// (feedback, accumulation). The demo always renders into an RGBA8 one at the
+// An offscreen colour target: RGBA8, RGBA16F for scripts' HDR passes
+// (feedback, accumulation), or RGBA32F with mipmap levels for Shadertoy's buffers. The demo always renders into an RGBA8 one at the
 // demo's resolution: the window scales it onto the screen, headless reads it
 // back. One code path for both.
 import CGL
 import RasterbarCore
 
-/// A framebuffer object with one RGBA8 or RGBA16F texture attached. GL thread only.
+/// A framebuffer object with one colour texture attached. GL thread only.
 public final class RenderTarget {
+    /// What a target's texture holds.
+    public enum Format: Sendable {
+        case rgba8, rgba16f
+        /// 32-bit float with a full mipmap chain (Shadertoy's buffers may be sampled with mipmaps).
+        case rgba32f
+
+        var internalFormat: GLenum {
+            switch self {
+            case .rgba8: return glEnum(GL_RGBA8)
+            case .rgba16f: return glEnum(GL_RGBA16F)
+            case .rgba32f: return glEnum(GL_RGBA32F)
+            }
+        }
+    }
+
     public let size: PixelSize
     public let framebuffer: GLuint
     public let texture: GLuint
     /// Reused by readImage: a fresh 4 MB buffer per frame costs more in page faults than the copy.
     var staging: [UInt8] = []
 
-    /// True for a 16-bit float target (RGBA16F), false for RGBA8.
-    public let hdr: Bool
+    public let format: Format
+    /// Mipmap levels of the texture (1 but for rgba32f).
+    public let levels: Int
 
     /// Allocates the target; throws when the driver cannot make it complete.
-    public init(size: PixelSize, hdr: Bool = false) throws {
+    public init(size: PixelSize, format: Format = .rgba8) throws {
         self.size = size
-        self.hdr = hdr
+        self.format = format
+        levels = format == .rgba32f ? Int.bitWidth - max(size.width, size.height).leadingZeroBitCount : 1
         var tex: GLuint = 0
         glGenTextures(1, &tex)
         glBindTexture(glEnum(GL_TEXTURE_2D), tex)
-        glTexStorage2D(glEnum(GL_TEXTURE_2D), 1, glEnum(hdr ? GL_RGBA16F : GL_RGBA8), GLsizei(size.width), GLsizei(size.height))
+        glTexStorage2D(glEnum(GL_TEXTURE_2D), GLsizei(levels), format.internalFormat, GLsizei(size.width), GLsizei(size.height))
         glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
         glTexParameteri(glEnum(GL_TEXTURE_2D), glEnum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
         var fbo: GLuint = 0
@@ -34,9 +51,23 @@ public final class RenderTarget {
         texture = tex
         framebuffer = fbo
         guard status == glEnum(GL_FRAMEBUFFER_COMPLETE) else {
-            throw RasterbarError(.graphicsUnavailable, "the GL driver cannot render to a \(size) \(hdr ? "RGBA16F" : "RGBA8") target (status 0x\(String(status, radix: 16)))",
+            throw RasterbarError(.graphicsUnavailable, "the GL driver cannot render to a \(size) \(format) target (status 0x\(String(status, radix: 16)))",
                                  hint: "try a smaller --size")
         }
+    }
+
+    /// Clears the whole target to transparent black.
+    public func clear() {
+        glBindFramebuffer(glEnum(GL_FRAMEBUFFER), framebuffer)
+        glClearColor(0, 0, 0, 0)
+        glClear(GLbitfield(GL_COLOR_BUFFER_BIT))
+    }
+
+    /// Rebuilds the smaller mipmap levels from level 0 (after drawing, before a mipmapped read).
+    public func generateMipmaps() {
+        guard levels > 1 else { return }
+        glBindTexture(glEnum(GL_TEXTURE_2D), texture)
+        glGenerateMipmap(glEnum(GL_TEXTURE_2D))
     }
 
     deinit {

@@ -70,6 +70,38 @@ public struct NamedUniform: Sendable, Equatable {
     }
 }
 
+/// A texture bound to a channel (iChannel0..3), with how it is sampled.
+public struct ChannelTexture {
+    public var name: GLuint
+    /// GL_TEXTURE_2D, GL_TEXTURE_CUBE_MAP or GL_TEXTURE_3D.
+    public var target: GLenum
+    /// Width, height and depth (iChannelResolution).
+    public var resolution: SIMD3<Float>
+    public var sampling: Demo.Sampling
+    /// False for a texture without mipmap levels: a mipmap filter reads level 0 linearly.
+    public var hasMipmaps: Bool
+
+    public init(_ texture: Texture, sampling: Demo.Sampling) {
+        self.init(name: texture.name, target: texture.target,
+                  resolution: SIMD3(Float(texture.size.width), Float(texture.size.height), Float(texture.depth)),
+                  sampling: sampling, hasMipmaps: texture.hasMipmaps)
+    }
+
+    public init(_ target: RenderTarget, sampling: Demo.Sampling) {
+        self.init(name: target.texture, target: glEnum(GL_TEXTURE_2D),
+                  resolution: SIMD3(Float(target.size.width), Float(target.size.height), 1),
+                  sampling: sampling, hasMipmaps: target.levels > 1)
+    }
+
+    public init(name: GLuint, target: GLenum, resolution: SIMD3<Float>, sampling: Demo.Sampling, hasMipmaps: Bool) {
+        self.name = name
+        self.target = target
+        self.resolution = resolution
+        self.sampling = sampling
+        self.hasMipmaps = hasMipmaps
+    }
+}
+
 /// Draws scene programs into an offscreen target. GL thread only.
 public final class SceneRenderer {
     public let target: RenderTarget
@@ -89,13 +121,38 @@ public final class SceneRenderer {
     deinit {
         var vao = emptyVertexArray
         glDeleteVertexArrays(1, &vao)
+        for var sampler in samplers.values { glDeleteSamplers(1, &sampler) }
+    }
+
+    /// Sampler objects by (filter, wrap, mipmapped): a channel's sampling
+    /// overrides the texture's own, so one texture can be read two ways.
+    var samplers: [Int: GLuint] = [:]
+
+    func sampler(_ sampling: Demo.Sampling, mipmapped: Bool) -> GLuint {
+        let filter = sampling.filter == .mipmap && !mipmapped ? .linear : sampling.filter
+        let id = (Demo.Sampling.Filter.allCases.firstIndex(of: filter)! << 1) | (sampling.wrap == .repeat ? 1 : 0)
+        if let s = samplers[id] { return s }
+        var s: GLuint = 0
+        glGenSamplers(1, &s)
+        let (minFilter, magFilter): (Int32, Int32)
+        switch filter {
+        case .nearest: (minFilter, magFilter) = (GL_NEAREST, GL_NEAREST)
+        case .linear: (minFilter, magFilter) = (GL_LINEAR, GL_LINEAR)
+        case .mipmap: (minFilter, magFilter) = (GL_LINEAR_MIPMAP_LINEAR, GL_LINEAR)
+        }
+        glSamplerParameteri(s, glEnum(GL_TEXTURE_MIN_FILTER), minFilter)
+        glSamplerParameteri(s, glEnum(GL_TEXTURE_MAG_FILTER), magFilter)
+        let wrap = sampling.wrap == .repeat ? GL_REPEAT : GL_CLAMP_TO_EDGE
+        for axis in [GL_TEXTURE_WRAP_S, GL_TEXTURE_WRAP_T, GL_TEXTURE_WRAP_R] { glSamplerParameteri(s, glEnum(axis), wrap) }
+        samplers[id] = s
+        return s
     }
 
     public var size: PixelSize { target.size }
 
     /// Draws `program` with `uniforms` and textures (`channels` on units 0-3
     /// as iChannel0..3, `named` after them), or clears to black when there is no scene.
-    public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms, channels: [Texture?] = [],
+    public func draw(_ program: ShaderProgram?, _ uniforms: FrameUniforms, channels: [ChannelTexture?] = [],
                      named: [(uniform: String, texture: Texture)] = [], into destination: RenderTarget? = nil) {
         bind(destination ?? target)
         guard let program else {
@@ -107,6 +164,8 @@ public final class SceneRenderer {
         bindChannels(program, channels)
         bindNamed(program, named.map { ($0.uniform, $0.texture.name) })
         drawFullscreenTriangle()
+        // Other draws (the compositor, scripts, text) sample with their textures' own settings.
+        for unit in 0..<4 { glBindSampler(GLuint(unit), 0) }
     }
 
     // MARK: Steps, shared with script scenes
@@ -149,19 +208,21 @@ public final class SceneRenderer {
     }
 
     /// Binds iChannel0..3 of the bound `program` (an unbound channel samples black, as on Shadertoy).
-    public func bindChannels(_ program: ShaderProgram, _ channels: [Texture?]) {
+    public func bindChannels(_ program: ShaderProgram, _ channels: [ChannelTexture?]) {
         let l = program.locations
         var resolutions = [Float](repeating: 0, count: 12)
         for unit in 0..<4 {
-            let texture = unit < channels.count ? channels[unit] : nil
+            let channel = unit < channels.count ? channels[unit] : nil
             glActiveTexture(glEnum(GL_TEXTURE0) + GLenum(unit))
-            glBindTexture(glEnum(GL_TEXTURE_2D), texture?.name ?? 0)
-            if l.channels[unit] >= 0 { glUniform1i(l.channels[unit], GLint(unit)) }
-            if let texture {
-                resolutions[unit * 3] = Float(texture.size.width)
-                resolutions[unit * 3 + 1] = Float(texture.size.height)
-                resolutions[unit * 3 + 2] = 1
+            if let channel {
+                glBindTexture(channel.target, channel.name)
+                glBindSampler(GLuint(unit), sampler(channel.sampling, mipmapped: channel.hasMipmaps))
+                resolutions.replaceSubrange(unit * 3..<unit * 3 + 3, with: [channel.resolution.x, channel.resolution.y, channel.resolution.z])
+            } else {
+                for target in [GL_TEXTURE_2D, GL_TEXTURE_CUBE_MAP, GL_TEXTURE_3D] { glBindTexture(glEnum(target), 0) }
+                glBindSampler(GLuint(unit), 0)
             }
+            if l.channels[unit] >= 0 { glUniform1i(l.channels[unit], GLint(unit)) }
         }
         if l.channelResolution >= 0 { glUniform3fv(l.channelResolution, 4, resolutions) }
         glActiveTexture(glEnum(GL_TEXTURE0))

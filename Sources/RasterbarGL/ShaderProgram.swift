@@ -127,7 +127,42 @@ public final class ShaderProgram: Loadable {
             let fragment = try ShaderSource.geometry(false, file: path) { try context.readText($0) }
             return try ShaderProgram(vertex: vertex, fragment: fragment, file: path)
         }
+        if let variant = PassVariant(namespace: context.key.namespace) {
+            let source = try ShaderSource.load(path, common: variant.common, samplers: variant.samplers, pass: variant.pass) { try context.readText($0) }
+            return try ShaderProgram(fragment: source, file: path)
+        }
         return try ShaderProgram(fragment: try ShaderSource.load(path) { try context.readText($0) }, file: path)
+    }
+
+    /// How a Shadertoy pass is wrapped beyond the plain image pass: its
+    /// Common file, its channels' sampler types, image or buffer.
+    public struct PassVariant: Hashable, Sendable {
+        public var common: String?
+        public var samplers: [SamplerKind]
+        public var pass: PassKind
+
+        public init(common: String?, samplers: [SamplerKind], pass: PassKind) {
+            self.common = common
+            self.samplers = samplers
+            self.pass = pass
+        }
+
+        /// The plain image pass every single-pass scene has.
+        var isPlain: Bool { common == nil && pass == .image && samplers.allSatisfy { $0 == .texture2D } }
+
+        /// Written into the key's namespace (no ':'), so the store keeps one program per variant.
+        var namespace: String {
+            ["program", pass == .buffer ? "buffer" : "image", samplers.map(\.rawValue).joined(separator: ","), common ?? ""]
+                .joined(separator: "|")
+        }
+
+        init?(namespace: String) {
+            let parts = namespace.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 4, parts[0] == "program" else { return nil }
+            pass = parts[1] == "buffer" ? .buffer : .image
+            samplers = parts[2].split(separator: ",").compactMap { SamplerKind(rawValue: String($0)) }
+            common = parts[3].isEmpty ? nil : parts[3]
+        }
     }
 
     static let geometryNamespace = "geometry"
@@ -152,8 +187,9 @@ public final class ShaderProgram: Loadable {
         """
 
     /// The store key of the program for a fragment shader file.
-    public static func key(for shader: String) throws -> ResourceKey {
-        try .logical("program", shader)
+    public static func key(for shader: String, variant: PassVariant? = nil) throws -> ResourceKey {
+        guard let variant, !variant.isPlain else { return try .logical("program", shader) }
+        return try .logical(variant.namespace, shader)
     }
 
     /// The fullscreen triangle, no vertex buffer: positions come from gl_VertexID.

@@ -25,14 +25,22 @@ public enum DemoChecker {
         let engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, environment: environment))
         let renderer = engine.renderer, store = engine.store
         let demo = renderer.demo
+        // Every pass of a shader scene compiles as that scene wraps it, every
+        // script once; a scene with a missing file was reported above.
         var seen: Set<String> = []
-        for scene in demo.scenes where seen.insert(scene.source.path).inserted && FileIO.isFile(folder.path(of: scene.source.path)) {
-            if let e = try renderer.sourceError(scene) { problems.append(e) }
+        let present = Set(demo.referencedFiles.map(\.path).filter { FileIO.isFile(folder.path(of: $0)) })
+        for (i, scene) in demo.scenes.enumerated() where demo.referencedFiles(ofScene: i).allSatisfy({ present.contains($0) }) {
+            let errors = scene.isScript ? [try renderer.sourceError(scene)].compactMap { $0 } + (try renderer.channelErrors(scene))
+                                        : try renderer.passErrors(scene)
+            problems += errors.filter { seen.insert($0.description).inserted }
         }
         // Scripts ask for shaders by path while they run, so check every shader
         // file in the demo folder too: `.frag` files as fullscreen shaders,
         // `.glsl` files with an RB_VERTEX_SHADER section as geometry shaders.
-        var shaderFiles = Set(demo.scenes.compactMap { if case let .shader(p) = $0.source { return p } else { return nil } })
+        var shaderFiles = Set(demo.scenes.flatMap { scene -> [String] in
+            guard case let .shader(p) = scene.source else { return [] }
+            return [p] + scene.buffers.map(\.shader) + (scene.common.map { [$0] } ?? [])
+        })
         for file in shaderFilesUnder(folder.root) where !shaderFiles.contains(file) {
             shaderFiles.insert(file)
             let geometry = file.hasSuffix(".glsl")
@@ -41,9 +49,6 @@ public enum DemoChecker {
             if let e = try store.get(key, as: ShaderProgram.self).error { problems.append(e) }
         }
         let textures = demo.imagePaths
-        for path in textures where FileIO.isFile(folder.path(of: path)) {
-            if let e = try renderer.texture(for: path).error { problems.append(e) }
-        }
         var warnings: [String] = []
         if let music = demo.meta.music, FileIO.isFile(folder.path(of: music.file)) {
             do {

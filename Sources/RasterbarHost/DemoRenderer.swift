@@ -46,8 +46,21 @@ public final class DemoRenderer {
     /// scene's start); live frames follow the inputs.
     let offline: Bool
     public private(set) var renderer: SceneRenderer
-    var programs: [String: Res<ShaderProgram>] = [:]
-    var textures: [String: Res<Texture>] = [:]
+    var programs: [ResourceKey: Res<ShaderProgram>] = [:]
+    var textures: [ResourceKey: Res<Texture>] = [:]
+    /// Multi-pass scenes' buffers, by scene name.
+    var chains: [String: BufferChain] = [:]
+    /// Counts frames drawn, so a multi-pass scene can tell it was not drawn in the previous one.
+    var drawSerial = 0
+    /// The keys Shadertoy's keyboard channel shows (live play: the window and the control channel).
+    public var keyboard = KeyboardState()
+    lazy var keyboardTextureObject = Texture(singleChannelWidth: KeyboardState.width, height: KeyboardState.height)
+    var keyboardUpload: (serial: Int, state: KeyboardState)?
+    /// The built-in noise media made so far, by channel name and flip.
+    var noiseTextures: [String: Texture] = [:]
+    var faces: [String: Res<FaceImage>] = [:]
+    /// Cubemaps by their faces' paths, with the face generations they were built from.
+    var cubemaps: [[String]: (generations: [Int], texture: Texture)] = [:]
     var scripts: [String: ScriptScene] = [:]
     /// Ends script calls that run too long.
     var watchdog: Watchdog?
@@ -89,27 +102,89 @@ public final class DemoRenderer {
     }
     public var target: RenderTarget { renderer.target }
 
-    /// The program of a shader file; a broken shader gives the error pattern.
-    public func program(for shader: String) throws -> Res<ShaderProgram> {
-        if let p = programs[shader] { return p }
-        let p = try store.get(try ShaderProgram.key(for: shader), as: ShaderProgram.self)
-        programs[shader] = p
+    /// The program of a shader file (a pass wrapped as `variant` says); a broken shader gives the error pattern.
+    public func program(for shader: String, variant: ShaderProgram.PassVariant? = nil) throws -> Res<ShaderProgram> {
+        let key = try ShaderProgram.key(for: shader, variant: variant)
+        if let p = programs[key] { return p }
+        let p = try store.get(key, as: ShaderProgram.self)
+        programs[key] = p
         return p
     }
 
-    /// The texture of a PNG file; a broken PNG gives a checkerboard.
-    public func texture(for path: String) throws -> Res<Texture> {
-        if let t = textures[path] { return t }
-        let t = try store.get(try .file(path), as: Texture.self)
-        textures[path] = t
+    /// The texture of a PNG file, bottom-up (Shadertoy's vflip) unless `flipped` is false; a broken PNG gives a checkerboard.
+    public func texture(for path: String, flipped: Bool = true) throws -> Res<Texture> {
+        let key = try Texture.key(for: path, flipped: flipped)
+        if let t = textures[key] { return t }
+        let t = try store.get(key, as: Texture.self)
+        textures[key] = t
         return t
+    }
+
+    /// A volume file (Shadertoy's .bin) as a 3D texture.
+    public func volume(for path: String) throws -> Res<Texture> {
+        let key = try Texture.volumeKey(for: path)
+        if let t = textures[key] { return t }
+        let t = try store.get(key, as: Texture.self)
+        textures[key] = t
+        return t
+    }
+
+    /// One face of a cubemap, decoded.
+    func cubeFace(_ path: String) throws -> Res<FaceImage> {
+        if let f = faces[path] { return f }
+        let f = try store.get(try FaceImage.key(for: path), as: FaceImage.self)
+        faces[path] = f
+        return f
+    }
+
+    /// A cubemap from six PNG faces, built again when one of them reloads.
+    func cubemap(_ paths: [String]) throws -> Texture {
+        let images = try paths.map { try cubeFace($0) }
+        let generations = images.map(\.generation)
+        if let built = cubemaps[paths], built.generations == generations { return built.texture }
+        let texture = try Texture(cubeFaces: FaceImage.squareFaces(images.map(\.value), paths: paths))
+        cubemaps[paths] = (generations, texture)
+        return texture
+    }
+
+    /// A built-in noise medium, made once.
+    func noiseTexture(_ name: String, flipped: Bool) throws -> Texture {
+        let id = "\(name)|\(flipped)"
+        if let t = noiseTextures[id] { return t }
+        guard let medium = NoiseMedium(rawValue: name) else { throw RasterbarError(.invalidDemo, "unknown noise medium '\(name)'") }
+        // The media's bytes are laid out for Shadertoy's default vflip; without it the rows go the other way.
+        var bytes = medium.bytes()
+        if !flipped, !medium.is3D {
+            let row = medium.width * medium.channels
+            bytes = (0..<medium.height).reversed().flatMap { bytes[$0 * row..<($0 + 1) * row] }
+        }
+        let texture = medium.depth > 1
+            ? Texture(width: medium.width, height: medium.height, depth: medium.depth, channels: medium.channels, bytes: bytes)
+            : Texture(width: medium.width, height: medium.height, channels: medium.channels, bytes: bytes)
+        noiseTextures[id] = texture
+        return texture
     }
 
     /// The decoded soundtrack named by meta.music (nil without one); a broken
     /// file gives silence and an error, a broken reload keeps the last good mix.
     public func musicClip() throws -> Res<AudioClip>? {
         guard let music = demo.meta.music else { return nil }
-        return try store.get(try .file(music.file), as: AudioClip.self)
+        guard music.isShader else { return try store.get(try .file(music.file), as: AudioClip.self) }
+        let clip = try store.get(try SoundShaderService.key(for: music), as: AudioClip.self)
+        // A sound shader is rendered as long as the demo needs; a longer demo renders it again.
+        if clip.generation > 0, clip.error == nil, clip.value.duration + 0.5 / SoundShaderRenderer.rate < soundShaderSeconds(music) {
+            store.invalidate(try SoundShaderService.key(for: music))
+        }
+        return clip
+    }
+
+    /// How much of a sound shader the demo plays: to its end, from the music's offset.
+    func soundShaderSeconds(_ music: Demo.Music) -> Double { demo.meta.duration + music.offset }
+
+    /// Renders the demo's sound shader for the store (registered by the engine).
+    func renderSoundShader(_ request: SoundShaderService.Request, _ context: LoadContext) throws -> AudioClip {
+        let source = try ShaderSource.sound(request.file, common: request.common) { try context.readText($0) }
+        return try SoundShaderRenderer.render(source, file: request.file, seconds: demo.meta.music.map(soundShaderSeconds) ?? demo.meta.duration)
     }
 
     /// What is wrong with the soundtrack, at meta.music: the file (missing,
@@ -117,6 +192,8 @@ public final class DemoRenderer {
     public func musicError() throws -> RasterbarError? {
         guard let music = demo.meta.music, let clip = try musicClip() else { return nil }
         if let e = clip.error {
+            // A sound shader's compile error already names its file and line.
+            if music.isShader { return e }
             return RasterbarError(.invalidMusic, "meta.music: \(music.file): \(e.message)", at: music.origin, hint: e.hint)
         }
         // The offset is checked against a file that has loaded, not the silence standing in meanwhile.
@@ -141,7 +218,7 @@ public final class DemoRenderer {
     public var undefinedTrackNames: [(name: String, components: Int)] {
         let defined = Set(demo.tracks.map(\.name)).union(demo.scenes.flatMap(\.params.keys))
         var seen: Set<String> = []
-        let uniforms = programs.values.flatMap { $0.value.declaredFloats }
+        let uniforms = programs.values.sorted { $0.value.file < $1.value.file }.flatMap { $0.value.declaredFloats }
         let asked = scripts.values.flatMap { $0.host.askedTracks.sorted() }.map { (name: $0, components: 1) }
         return (uniforms + asked).filter { !defined.contains($0.name) && seen.insert($0.name).inserted }
     }
@@ -167,9 +244,11 @@ public final class DemoRenderer {
     public func loadAll() throws -> [RasterbarError] {
         var errors: [RasterbarError] = []
         for scene in demo.scenes {
-            if let e = try sourceError(scene) { errors.append(e) }
-            for path in scene.imagePaths {
-                if let e = try texture(for: path).error { errors.append(e) }
+            switch scene.source {
+            case .shader: errors += try passErrors(scene)
+            case .script:
+                if let e = try sourceError(scene) { errors.append(e) }
+                errors += try channelErrors(scene)
             }
         }
         if let e = try musicError() { errors.append(e) }
@@ -178,7 +257,7 @@ public final class DemoRenderer {
 
     func sourceError(_ scene: Demo.Scene) throws -> RasterbarError? {
         switch scene.source {
-        case let .shader(path): return try program(for: path).error
+        case .shader: return try passErrors(scene).first
         case let .script(path):
             let s = try scriptScene(for: scene, path: path)
             return s.library.error ?? s.trap
@@ -195,9 +274,7 @@ public final class DemoRenderer {
         for index in scenesDrawn(at: time) {
             let scene = demo.scenes[index]
             if let e = try sourceError(scene) { return e }
-            for path in scene.imagePaths {
-                if let e = try texture(for: path).error { return e }
-            }
+            if let e = try channelErrors(scene).first { return e }
         }
         return nil
     }
@@ -240,6 +317,7 @@ public final class DemoRenderer {
     /// (or transition) in turn, higher layers combined over the lower ones.
     public func draw(at time: Double, inputs: FrameInputs) throws {
         let demo = self.demo
+        drawSerial += 1
         if sizeOverride == nil, renderer.size != demo.meta.resolution {
             renderer = try SceneRenderer(size: demo.meta.resolution)
         }
@@ -292,18 +370,7 @@ public final class DemoRenderer {
         let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
         switch scene.source {
         case let .shader(path):
-            var u = uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed)
-            let channels = try scene.channels.enumerated().map { unit, channel -> Texture? in
-                switch channel {
-                case nil: return nil
-                case let .image(png)?: return try texture(for: png).value
-                case .music?:
-                    u.channelTime[unit] = Float(u.musicTime)
-                    return music.texture(showing: u.music)
-                }
-            }
-            let textures = try scene.textures.map { (uniform: $0.uniform, texture: try texture(for: $0.path).value) }
-            renderer.draw(try program(for: path).value, u, channels: channels, named: textures, into: destination)
+            try drawShaderScene(scene, image: path, at: time, inputs: inputs, named: sceneNamed, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
             script.host.output = destination

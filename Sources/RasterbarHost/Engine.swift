@@ -119,6 +119,8 @@ public final class Engine {
         }
         store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
+        // Sound shaders render on this engine's GL thread, when the store loads them.
+        store.register(SoundShaderService { [unowned renderer] in try renderer.renderSoundShader($0, $1) })
         baseClock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
         if live { StderrTap.start() }
@@ -147,6 +149,7 @@ public final class Engine {
     /// clock follows wherever the command moved time.
     public func apply(_ command: PlayerCommand) {
         if command == .reloadAll { store.reloadAll() }
+        if case let .key(code, down) = command { renderer.keyboard.set(code: code, down: down) }
         let before = playback
         playback.apply(command, in: demo)
         followPlayback(from: before)
@@ -266,6 +269,8 @@ public final class Engine {
     /// time since the last frame, wall-clock date, mouse).
     public func draw(_ inputs: FrameInputs) throws {
         try renderer.draw(at: playback.time, inputs: inputs)
+        // A press shows in one frame.
+        renderer.keyboard.endFrame()
         clock.frameDrawn()
     }
 

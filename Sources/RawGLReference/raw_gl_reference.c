@@ -268,3 +268,94 @@ int rb_raw_shared_warmup_probe(const char *vertex_source, const char *fragment_s
     }
     return 1;
 }
+
+// MARK: Shadertoy's buffers
+
+/// One float target and its framebuffer.
+typedef struct { GLuint texture, fbo; } raw_target;
+
+static raw_target make_target(GLenum format, int width, int height) {
+    raw_target t;
+    glGenTextures(1, &t.texture);
+    glBindTexture(GL_TEXTURE_2D, t.texture);
+    glTexStorage2D(GL_TEXTURE_2D, 1, format, width, height);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glGenFramebuffers(1, &t.fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, t.fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, t.texture, 0);
+    glClearColor(0, 0, 0, 0);
+    glClear(GL_COLOR_BUFFER_BIT);
+    return t;
+}
+
+double rb_raw_multipass_run(const char *const *buffer_sources, int buffer_count, const char *image_source,
+                            int width, int height, int frames, double first_time, double time_step,
+                            uint8_t *pixels, char *error, size_t error_size) {
+    if (buffer_count < 1 || buffer_count > 4) {
+        snprintf(error, error_size, "1 to 4 buffers");
+        return -1;
+    }
+    GLuint programs[5];
+    int passes = buffer_count + 1;
+    for (int p = 0; p < passes; p++) {
+        programs[p] = build_program(vertex_source, p < buffer_count ? buffer_sources[p] : image_source, error, error_size);
+        if (!programs[p]) {
+            for (int q = 0; q < p; q++) glDeleteProgram(programs[q]);
+            return -1;
+        }
+    }
+    // Per buffer the newest contents and the one drawn next; the image into RGBA8.
+    raw_target newest[4], spare[4];
+    for (int b = 0; b < buffer_count; b++) {
+        newest[b] = make_target(GL_RGBA32F, width, height);
+        spare[b] = make_target(GL_RGBA32F, width, height);
+    }
+    raw_target image = make_target(GL_RGBA8, width, height);
+    GLuint vao;
+    glGenVertexArrays(1, &vao);
+    glBindVertexArray(vao);
+    glViewport(0, 0, width, height);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glActiveTexture(GL_TEXTURE0);
+
+    // Frame -1 is the untimed warm-up (llvmpipe compiles at the first draw).
+    double start = 0;
+    for (int i = -1; i < frames; i++) {
+        if (i == 0) { glFinish(); start = now(); }
+        float t = (float)(first_time + (i < 0 ? 0 : i) * time_step);
+        for (int p = 0; p < passes; p++) {
+            glUseProgram(programs[p]);
+            glUniform1f(glGetUniformLocation(programs[p], "iTime"), t);
+            glUniform3f(glGetUniformLocation(programs[p], "iResolution"), (float)width, (float)height, 1.0f);
+            glUniform1i(glGetUniformLocation(programs[p], "iFrame"), i < 0 ? 0 : i);
+            glUniform1i(glGetUniformLocation(programs[p], "iChannel0"), 0);
+            // A reads its own previous frame; every later pass reads the pass before it.
+            glBindTexture(GL_TEXTURE_2D, newest[p == 0 ? 0 : p - 1].texture);
+            glBindFramebuffer(GL_FRAMEBUFFER, p < buffer_count ? spare[p].fbo : image.fbo);
+            glDrawArrays(GL_TRIANGLES, 0, 3);
+            if (p < buffer_count) {
+                raw_target swap = newest[p];
+                newest[p] = spare[p];
+                spare[p] = swap;
+            }
+        }
+        glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
+    }
+    double seconds = now() - start;
+
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    for (int b = 0; b < buffer_count; b++) {
+        glDeleteFramebuffers(1, &newest[b].fbo);
+        glDeleteTextures(1, &newest[b].texture);
+        glDeleteFramebuffers(1, &spare[b].fbo);
+        glDeleteTextures(1, &spare[b].texture);
+    }
+    glDeleteFramebuffers(1, &image.fbo);
+    glDeleteTextures(1, &image.texture);
+    glDeleteVertexArrays(1, &vao);
+    for (int p = 0; p < passes; p++) glDeleteProgram(programs[p]);
+    return seconds;
+}

@@ -1,5 +1,5 @@
 // rasterbar-bench: prints the engine's figures against its targets.
-// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|export-ffmpeg|scripts|scripts-reload|rocket|music [SECONDS]]]`; BENCHMARKS.md
+// Run it as `swift run -c release rasterbar-bench [DEMO [frames|store|export|export-ffmpeg|scripts|scripts-reload|rocket|shadertoy|music [SECONDS]]]`; BENCHMARKS.md
 // records the results with the machine they came from. Figures are ratios
 // within one run, so a noisy shared machine still gives comparable numbers.
 import Foundation
@@ -179,6 +179,7 @@ do {
         try benchmarkShardsAnd4K()
     }
     if only == nil || only == "rocket" { try benchmarkRocket() }
+    if only == nil || only == "shadertoy" { try benchmarkMultipass() }
     if only == nil || only == "music" {
         try benchmarkSpectrum()
         try benchmarkFramesWithMusic()

@@ -249,7 +249,7 @@ final class MusicTests: XCTestCase {
         XCTAssertEqual(demo.meta.music?.file, "Music/a.ogg")
         XCTAssertEqual(demo.meta.music?.offset, 1.5)
         XCTAssertEqual(demo.meta.music?.volume, 0.25)
-        XCTAssertEqual(demo.scenes[0].channels, [nil, .music, .image("x.png")])
+        XCTAssertEqual(demo.scenes[0].channels.map { $0?.source }, [nil, .music, .image("x.png")])
         XCTAssertEqual(demo.imagePaths, ["x.png"])
     }
 

@@ -32,7 +32,7 @@ final class RenderTests: XCTestCase {
         let image = try renderHeadless(demo, at: 2.5)
         XCTAssertEqual(image.width, 60)
         let a = image.pixel(x: 5, y: 5), b = image.pixel(x: 25, y: 5), c = image.pixel(x: 45, y: 5)
-        XCTAssertEqual([a.r, a.g, a.b, a.a], [60, 10, 150, 255], "iResolution.xy, iFrame = 2.5 s * 60 fps")
+        XCTAssertEqual([a.r, a.g, a.b, a.a], [60, 10, 90, 255], "iResolution.xy, iFrame counts the scene's frames as iTime its seconds: 1.5 s * 60 fps")
         XCTAssertEqual([b.r, b.g, b.b], [150, 25, 100], "iTime is scene time (1.5 s), rbDemoTime 2.5 s, iTimeDelta 1/60 s")
         XCTAssertEqual([c.r, c.g, c.b], [100, 1, 25], "iDate is 2000-01-01 plus demo time offline; iMouse is 0")
     }

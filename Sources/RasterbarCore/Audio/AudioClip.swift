@@ -51,6 +51,13 @@ public final class AudioClip: Loadable, @unchecked Sendable {
 
     /// Decodes the file, on the `MusicDecoder`'s queue where one is registered (live engines).
     public static func load(from context: LoadContext) throws -> AudioClip {
+        if let shader = SoundShaderService.Request(key: context.key) {
+            guard let service = context.service(SoundShaderService.self) else {
+                throw RasterbarError(.invalidMusic, "a sound shader needs a GL context to render it", at: shader.file,
+                                     hint: "this command has none; play, render or export the demo")
+            }
+            return try service.render(shader, context)
+        }
         let bytes = try context.read(context.key.path)
         if let decoder = context.service(MusicDecoder.self) { return try decoder.clip(of: bytes, key: context.key) }
         return try decode(bytes, name: context.key.path)

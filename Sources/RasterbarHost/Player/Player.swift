@@ -212,6 +212,10 @@ public final class Player {
             switch command {
             case .toggleFullscreen: window?.toggleFullscreen()
             case .toggleOverlay: overlayVisible.toggle()
+            case .toggleSceneKeys:
+                window?.sceneKeys.toggle()
+                output.human(window?.sceneKeys == true ? "keys: every key goes to the scene's keyboard texture; F1 gives the player its keys back"
+                                                       : "keys: the player's keys are the player's again")
             default: engine.apply(command)
             }
         }

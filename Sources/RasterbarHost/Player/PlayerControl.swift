@@ -62,6 +62,9 @@ extension Player {
                    ("tracks", .strings(names))], id: request.id)
         case .snapshot:
             pendingSnapshots.append(request)
+        case let .key(code, down):
+            engine.apply(.key(code: code, down: down))
+            reply([("event", .string("ok")), ("command", .string(request.name)), ("code", .int(code)), ("down", .bool(down))], id: request.id)
         case .quit:
             quitRequested = true
             reply([("event", .string("quit")), ("command", .string(request.name)), ("frame", .int(frames)),

@@ -40,8 +40,8 @@ public final class Window {
         glfwSwapInterval(1)
         glfwSetWindowUserPointer(window, Unmanaged.passUnretained(input).toOpaque())
         glfwSetKeyCallback(window) { window, key, _, action, mods in
-            guard action == GLFW_PRESS || action == GLFW_REPEAT, let queue = InputQueue.of(window) else { return }
-            if let command = PlayerKeys.command(key: key, mods: mods) { queue.commands.append(command) }
+            guard let queue = InputQueue.of(window) else { return }
+            queue.commands += PlayerKeys.route(key: key, action: action, mods: mods, sceneKeys: queue.sceneKeys)
         }
         glfwSetMouseButtonCallback(window) { window, button, action, _ in
             guard button == GLFW_MOUSE_BUTTON_LEFT, let queue = InputQueue.of(window) else { return }
@@ -71,6 +71,12 @@ public final class Window {
     public var shouldClose: Bool { glfwWindowShouldClose(handle) != 0 }
 
     /// Handles pending window events; returns the commands they produced.
+    /// True while every key goes to the scene (F1 toggles it).
+    public var sceneKeys: Bool {
+        get { input.sceneKeys }
+        set { input.sceneKeys = newValue }
+    }
+
     public func pollCommands() -> [PlayerCommand] {
         glfwPollEvents()
         defer { input.commands.removeAll() }
@@ -137,6 +143,8 @@ public final class Window {
 /// Input gathered by GLFW's C callbacks between two polls.
 final class InputQueue {
     var commands: [PlayerCommand] = []
+    /// True while every key goes to the scene's keyboard texture (F1 toggles it).
+    var sceneKeys = false
     var buttonDown = false
     var clickPending = false
 
@@ -147,7 +155,45 @@ final class InputQueue {
 }
 
 /// The player's keyboard map, separate from GLFW's callbacks so tests can drive it.
+/// Keys the player uses are the player's; every other key reaches the scene's
+/// keyboard texture (Shadertoy's "keyboard" channel). F1 hands every key but
+/// F1 to the scene, for pieces played with the arrows and space, and back.
 public enum PlayerKeys {
+    /// What one GLFW key event does: player commands, and/or a key for the scene.
+    public static func route(key: Int32, action: Int32, mods: Int32, sceneKeys: Bool) -> [PlayerCommand] {
+        if key == GLFW_KEY_F1 { return action == GLFW_PRESS ? [.toggleSceneKeys] : [] }
+        // A release always reaches the scene, so no key stays down after F1 changed hands.
+        if action == GLFW_RELEASE { return browserKeyCode(key).map { [.key(code: $0, down: false)] } ?? [] }
+        if sceneKeys || command(key: key, mods: mods) == nil {
+            guard let code = browserKeyCode(key), action != GLFW_REPEAT else { return [] }
+            return [.key(code: code, down: action == GLFW_PRESS)]
+        }
+        guard action == GLFW_PRESS || action == GLFW_REPEAT, let command = command(key: key, mods: mods) else { return [] }
+        return [command]
+    }
+
+    /// The browser's `keyCode` for a GLFW key (what Shadertoy's keyboard texture is indexed by), nil for keys it has none for.
+    public static func browserKeyCode(_ key: Int32) -> Int? {
+        switch key {
+        case GLFW_KEY_SPACE, GLFW_KEY_0...GLFW_KEY_9, GLFW_KEY_A...GLFW_KEY_Z: return Int(key)
+        case GLFW_KEY_F1...GLFW_KEY_F12: return 112 + Int(key - GLFW_KEY_F1)
+        case GLFW_KEY_KP_0...GLFW_KEY_KP_9: return 96 + Int(key - GLFW_KEY_KP_0)
+        default: break
+        }
+        let table: [Int32: Int] = [
+            GLFW_KEY_LEFT: 37, GLFW_KEY_UP: 38, GLFW_KEY_RIGHT: 39, GLFW_KEY_DOWN: 40,
+            GLFW_KEY_ENTER: 13, GLFW_KEY_KP_ENTER: 13, GLFW_KEY_ESCAPE: 27, GLFW_KEY_TAB: 9, GLFW_KEY_BACKSPACE: 8,
+            GLFW_KEY_INSERT: 45, GLFW_KEY_DELETE: 46, GLFW_KEY_PAGE_UP: 33, GLFW_KEY_PAGE_DOWN: 34,
+            GLFW_KEY_HOME: 36, GLFW_KEY_END: 35,
+            GLFW_KEY_LEFT_SHIFT: 16, GLFW_KEY_RIGHT_SHIFT: 16, GLFW_KEY_LEFT_CONTROL: 17, GLFW_KEY_RIGHT_CONTROL: 17,
+            GLFW_KEY_LEFT_ALT: 18, GLFW_KEY_RIGHT_ALT: 18,
+            GLFW_KEY_SEMICOLON: 186, GLFW_KEY_EQUAL: 187, GLFW_KEY_COMMA: 188, GLFW_KEY_MINUS: 189, GLFW_KEY_PERIOD: 190,
+            GLFW_KEY_SLASH: 191, GLFW_KEY_GRAVE_ACCENT: 192, GLFW_KEY_LEFT_BRACKET: 219, GLFW_KEY_BACKSLASH: 220,
+            GLFW_KEY_RIGHT_BRACKET: 221, GLFW_KEY_APOSTROPHE: 222,
+        ]
+        return table[key]
+    }
+
     /// The command for a key press, or nil for keys the player ignores.
     public static func command(key: Int32, mods: Int32) -> PlayerCommand? {
         let shift = mods & GLFW_MOD_SHIFT != 0

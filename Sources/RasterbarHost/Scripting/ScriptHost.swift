@@ -262,12 +262,12 @@ final class ScriptHost {
         let width = desc.width > 0 ? Int(desc.width) : max(1, Int(Float(out.width) * scale))
         let height = desc.height > 0 ? Int(desc.height) : max(1, Int(Float(out.height) * scale))
         let hdr = desc.flags & RB_TARGET_HDR != 0
-        if let existing = targets[name], existing.size == PixelSize(width: width, height: height), existing.hdr == hdr {
+        if let existing = targets[name], existing.size == PixelSize(width: width, height: height), existing.format == (hdr ? .rgba16f : .rgba8) {
             return h
         }
         do {
             let size = PixelSize(width: min(width, PixelSize.maxDimension), height: min(height, PixelSize.maxDimension))
-            targets[name] = try RenderTarget(size: size, hdr: hdr)
+            targets[name] = try RenderTarget(size: size, format: hdr ? .rgba16f : .rgba8)
         } catch {
             complain("render target '\(name)': \(error)")
             return 0

@@ -57,4 +57,14 @@ double rb_raw_reload_floor(const char *vertex_source, const char *fragment_sourc
 int rb_raw_shared_warmup_probe(const char *vertex_source, const char *fragment_source, int width, int height,
                                rb_raw_reload_timing *background, rb_raw_reload_timing *render,
                                char *error, size_t error_size);
+/// Shadertoy's buffers in raw C: `buffer_count` (1-4) buffer passes into
+/// RGBA32F targets (two per buffer, swapped after each pass; the first pass
+/// reads its own previous frame, each later pass the one before it), then the
+/// image pass reading the last buffer, into RGBA8 read back into `pixels`
+/// each frame. Sets iTime, iResolution, iFrame and iChannel0 (unit 0, linear,
+/// clamped). Sources are complete GLSL. Returns the seconds taken, or a
+/// negative value with `error` filled.
+double rb_raw_multipass_run(const char *const *buffer_sources, int buffer_count, const char *image_source,
+                            int width, int height, int frames, double first_time, double time_step,
+                            uint8_t *pixels, char *error, size_t error_size);
 #endif
