@@ -119,6 +119,48 @@ final class ShadertoyImportCommandTests: XCTestCase {
         XCTAssertGreaterThan(brightness(try render(dir, at: "1")).distinct, 500, "texel after texel of different noise")
     }
 
+    /// iq's texture-based 3D value noise (the one-fetch `.yx` form), imported
+    /// with Shadertoy's sampling of the RGBA noise, is continuous across whole
+    /// z through the real renderer: red is 50 times the jump at a slice
+    /// boundary, green the change inside a slice. Flipped rows break it, as
+    /// they would on Shadertoy.
+    func testIqsNoiseIsContinuousThroughTheImportedNoiseTexture() throws {
+        let code = """
+            float noise(in vec3 x) {
+                vec3 p = floor(x); vec3 f = fract(x);
+                f = f * f * (3.0 - 2.0 * f);
+                vec2 uv = (p.xy + vec2(37.0, 17.0) * p.z) + f.xy;
+                vec2 rg = textureLod(iChannel0, (uv + 0.5) / 256.0, 0.0).yx;
+                return mix(rg.x, rg.y, f.z);
+            }
+            void mainImage(out vec4 o, in vec2 f) {
+                vec2 q = f * 0.37;
+                float z = floor(f.x / 8.0) + 3.0;
+                float jump = abs(noise(vec3(q, z - 0.001)) - noise(vec3(q, z + 0.001)));
+                float inside = abs(noise(vec3(q, z + 0.25)) - noise(vec3(q, z + 0.75)));
+                o = vec4(jump * 50.0, inside, 0.0, 1.0);
+            }
+            """
+        for vflip in ["true", "false"] {
+            let dir = try folder(export: export("Slices", [pass("image", "Image", code, inputs: [
+                input(0, "texture", "/media/a/f735bee5b64ef98879dc618b016ecf7939a5756040c2cde21ccb15e69a6e1cfb.png", id: 17)
+                    .replacingOccurrences(of: #""vflip": "true""#, with: #""vflip": "\#(vflip)""#),
+            ], output: 37)]))
+            XCTAssertEqual(try runRasterbar(["import", "shadertoy", dir.path("toy.json"), dir.root.path]).status, 0)
+            let out = dir.path("noise.png")
+            XCTAssertEqual(try runRasterbar(["render", dir.demoFile, "--time", "1", "--size", "256x64", "--out", out]).status, 0)
+            let image = try Image(pngFile: out)
+            var jump: UInt8 = 0, inside = 0
+            for y in 0..<image.height { for x in 0..<image.width { jump = max(jump, image.pixel(x: x, y: y).r); inside += Int(image.pixel(x: x, y: y).g) } }
+            XCTAssertGreaterThan(inside / (image.width * image.height), 20, "vflip \(vflip): the noise changes inside a slice")
+            if vflip == "true" {
+                XCTAssertLessThanOrEqual(jump, 2, "the noise jumps where z is whole")
+            } else {
+                XCTAssertEqual(jump, 255, "flipped rows move green by (37, -17): the noise jumps")
+            }
+        }
+    }
+
     func testIntoAnExistingDemoEveryOtherByteStays() throws {
         let demoText = """
             {"meta": {"title": "Mine", "resolution": [64, 32]},
