@@ -422,10 +422,10 @@ struct ImportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a Shadertoy shader (its JSON export) as a scene: its passes go to Shaders/NAME/, the scene into demo.json.",
             discussion: """
-                The export is the JSON of one shader: the API's answer (https://www.shadertoy.com/api/v1/shaders/ID?key=KEY)
-                or the site's own JSON. Buffers, Common, the keyboard and Shadertoy's noise media come across; what cannot
-                (photo textures, videos, the webcam, the microphone, music streams, cubemap passes) is listed with what
-                stands in for it. A Sound pass becomes the demo's music when it has none. A demo that does not exist yet
+                The export is the JSON of one shader: the API's answer (https://www.shadertoy.com/api/v1/shaders/ID?key=KEY) \
+                or the site's own JSON. Buffers, Common, the keyboard and Shadertoy's noise media come across; what cannot \
+                (photo textures, videos, the webcam, the microphone, music streams, cubemap passes) is listed with what \
+                stands in for it. A Sound pass becomes the demo's music when it has none. A demo that does not exist yet \
                 is made (1280x720, 60 fps).
                 """)
 
