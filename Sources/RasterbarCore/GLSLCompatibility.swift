@@ -6,7 +6,9 @@
 //   word or a built-in function in GLSL 4.10 (`precise`, `packed`, `dmat2`,
 //   `fma`, `noise3`, ...). Such words are renamed in the author's text, token
 //   by token, to `rb_` + the word, so lines never move; messages from the
-//   driver get the author's names back (`restoringNames`).
+//   driver get the author's names and columns back. Keywords are renamed
+//   wherever they appear; built-in function names only when the text declares
+//   them, so desktop GLSL that calls the built-in keeps working.
 // - Built-ins. ES 3.00 has four pack functions that arrived only in GLSL 4.20
 //   (packHalf2x16, unpackHalf2x16, packSnorm2x16, unpackSnorm2x16). Calls to
 //   them are renamed too, to GLSL versions with ES semantics in the prelude
@@ -17,15 +19,17 @@
 // - `precision` statements (`precision mediump sampler3D;`...) need nothing:
 //   GLSL 4.10 accepts them for float, int and every sampler type.
 //
-// The lists come from the two specifications (GLSL ES 3.00.6 §3.8 keywords and
-// reserved words, chapter 8 built-ins; GLSL 4.10.6 §3.6 and chapter 8), checked
-// against Mesa's lexer and built-in tables and ANGLE's ES lexer (what browsers
-// run for Shadertoy). Pure text, no GL.
+// The lists come from the keyword, reserved-word and built-in function lists
+// of the two specifications (GLSL ES 3.00, GLSL 4.10), checked against Mesa's
+// lexer and built-in tables and ANGLE's ES lexer (what browsers run for
+// Shadertoy). Pure text, no GL.
 
 enum GLSLCompatibility {
     /// Free identifiers in GLSL ES 3.00 that GLSL 4.10 (Mesa) refuses as
     /// names: keywords from GLSL 4.00 on, and words 4.10 reserves that ES 3.00
-    /// does not. Always renamed, except inside `layout(...)`.
+    /// does not. Always renamed, except inside `layout(...)`. (Mesa's own ES
+    /// 3.00 also refuses dmat*, the image types below and `packed`; ANGLE,
+    /// what browsers run, follows the ES spec's list and takes them.)
     static let desktopKeywords: Set<String> = [
         "precise",
         "dmat2", "dmat3", "dmat4", "dmat2x2", "dmat2x3", "dmat2x4",
@@ -41,7 +45,10 @@ enum GLSLCompatibility {
     ]
 
     /// Built-in functions a GLSL 4.10 core fragment shader sees that ES 3.00
-    /// does not have, so ES authors use the names for their own functions and
+    /// does not have (checked on Mesa by calling each name in both versions;
+    /// Mesa alone also lets ES 3.00 call texture2D, texture3D, textureCube and
+    /// their Proj and Lod forms, which the ES spec removed), so ES authors
+    /// use the names for their own functions and
     /// variables (`float noise3(vec3)`, `uint bitCount(uint)`...). Renamed only
     /// where the author's text declares the name: a desktop built-in that the
     /// text calls without declaring (valid desktop GLSL that Rasterbar always
@@ -59,17 +66,19 @@ enum GLSLCompatibility {
         // Interpolation (4.00) and noise (1.10).
         "interpolateAtCentroid", "interpolateAtSample", "interpolateAtOffset",
         "noise1", "noise2", "noise3", "noise4",
-        // Deprecated texture functions, still built in below GLSL 4.20 (Mesa) and absent from ES 3.00.
+        // Deprecated texture functions: still built in at GLSL 4.10, gone from ES 3.00.
         "texture1D", "texture1DProj", "texture1DLod", "texture1DProjLod",
         "texture2D", "texture2DProj", "texture2DLod", "texture2DProjLod",
         "texture3D", "texture3DProj", "texture3DLod", "texture3DProjLod",
         "textureCube", "textureCubeLod",
         "shadow1D", "shadow1DProj", "shadow1DLod", "shadow1DProjLod",
         "shadow2D", "shadow2DProj", "shadow2DLod", "shadow2DProjLod",
+        "texture2DRect", "texture2DRectProj", "shadow2DRect", "shadow2DRectProj",
     ]
 
-    /// ES 3.00 built-ins GLSL 4.10 lacks (they came in 4.20): every use is
-    /// renamed to the prelude's version in `polyfills`.
+    /// ES 3.00 built-ins GLSL 4.10 lacks (they came in 4.20): uses are renamed
+    /// to the prelude's versions in `polyfills`, unless the text declares its
+    /// own (not legal ES, but desktop GLSL that had to bring its own).
     static let polyfilled: Set<String> = ["packHalf2x16", "unpackHalf2x16", "packSnorm2x16", "unpackSnorm2x16"]
 
     /// What every renamed word becomes.
@@ -142,7 +151,7 @@ enum GLSLCompatibility {
     /// are never touched, so line numbers hold.
     static func translate(_ text: String) -> (text: String, shifts: [ColumnShift]) {
         let tokens = GLSLTokens(text)
-        let declared = tokens.declaredNames(among: desktopBuiltinFunctions)
+        let declared = tokens.declaredNames(among: desktopBuiltinFunctions.union(polyfilled))
         var out: [UInt8] = []
         out.reserveCapacity(tokens.bytes.count + 64)
         var copied = 0
@@ -160,8 +169,8 @@ enum GLSLCompatibility {
     }
 
     private static func renames(_ token: GLSLTokens.Identifier, declared: Set<String>) -> Bool {
-        if polyfilled.contains(token.name) { return true }
         if desktopKeywords.contains(token.name) { return !token.inLayout }
+        if polyfilled.contains(token.name) { return !declared.contains(token.name) }
         return declared.contains(token.name)
     }
 
@@ -264,16 +273,24 @@ struct GLSLTokens {
 
     /// Which of `names` the text declares: a word right after a type, a
     /// qualifier, a struct name, `]` (`float[2] x`) or `#define`, as in
-    /// `float noise3(vec3 p)`, `uint bitCount = 0u;` or `in vec2 fma`.
-    /// A word after an operator, `(`, `,`, `return` and the like is a use.
+    /// `float noise3(vec3 p)`, `uint bitCount = 0u;` or `in vec2 fma`, or
+    /// after a comma and before `=`, `;` or `[` (`float a, fma = 1.0;`).
+    /// A word after an operator, `(`, `return` and the like is a use.
     func declaredNames(among names: Set<String>) -> Set<String> {
         var found: Set<String> = []
         for token in identifiers where names.contains(token.name) {
             guard let previous = token.previous, let first = previous.utf8.first else { continue }
             let afterWord = first.isIdentifierStart && !Self.expressionKeywords.contains(previous)
-            if afterWord || previous == "]" { found.insert(token.name) }
+            let inDeclaratorList = previous == "," && [UInt8(ascii: "="), UInt8(ascii: ";"), UInt8(ascii: "[")]
+                .contains(nextByte(after: token))
+            if afterWord || previous == "]" || inDeclaratorList { found.insert(token.name) }
         }
         return found
+    }
+
+    /// The first byte after `token` that is not a blank or a newline (0 at the end).
+    private func nextByte(after token: Identifier) -> UInt8 {
+        bytes[(token.start + token.name.utf8.count)...].first { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains($0) } ?? 0
     }
 
     /// Words after which an identifier starts an expression, not a declaration.

@@ -174,8 +174,17 @@ final class ShadertoyPassTests: XCTestCase {
             #define noise1 myNoise
             void f(in vec2 noise4) {}
             float x = bitCount(3) + findLSB(4); float y = (textureGather); return noise2(1.0);
+            float a = 1.0, interpolateAtSample = 2.0, shadow2D[2], texture2D;
+            vec2 v = vec2(a, textureQueryLod), w = f(a, findMSB);
             """).declaredNames(among: GLSLCompatibility.desktopBuiltinFunctions)
-        XCTAssertEqual(declared, ["fma", "ldexp", "frexp", "noise1", "noise4"])
+        XCTAssertEqual(declared, ["fma", "ldexp", "frexp", "noise1", "noise4", "interpolateAtSample", "shadow2D", "texture2D"])
+    }
+
+    /// Desktop GLSL that brought its own packHalf2x16 (GLSL 4.10 has none) keeps it.
+    func testAnOwnPackFunctionIsNotReplacedByThePolyfill() {
+        let own = "uint packHalf2x16(vec2 v) { return 0u; }\nuint p = packHalf2x16(vec2(1.0));"
+        XCTAssertEqual(GLSLCompatibility.translate(own).text, own)
+        XCTAssertEqual(GLSLCompatibility.translate("uint p = packHalf2x16(vec2(1.0));").text, "uint p = rb_packHalf2x16(vec2(1.0));")
     }
 
     /// A driver message about renamed code names the author's words and columns.

@@ -99,6 +99,15 @@ final class ShadertoyGLSLTests: XCTestCase {
         XCTAssertEqual(signed[0].y, .infinity)
     }
 
+    /// A file that brings its own packHalf2x16 (desktop GLSL 4.10 has none) keeps it.
+    func testAnOwnPackFunctionStaysTheAuthors() throws {
+        let shader = """
+            uint packHalf2x16(vec2 v) { return 7u; }
+            void mainImage(out vec4 o, in vec2 f) { o = vec4(float(packHalf2x16(vec2(1.0))), 0.0, 0.0, 1.0); }
+            """
+        XCTAssertEqual(try draw(ShaderSource.fragment(shader, file: "own.frag"))[0], SIMD4(7, 0, 0, 1))
+    }
+
     /// Over every 16-bit pattern and 65536 spread floats, the polyfills agree
     /// with the driver's own GLSL 4.20 built-ins (where it has them).
     func testESPackFunctionsMatchTheDriversOwn() throws {
