@@ -128,6 +128,11 @@ public final class Engine {
         renderer.watchdog = Watchdog(limit: options.scriptTimeout) { urgent(.warning(message: $0)) }
     }
 
+    // Framebuffers and vertex arrays belong to one context, and names repeat
+    // across contexts: the renderer's GL objects must go with this engine's
+    // context current, or they take another engine's objects with them.
+    deinit { context?.makeCurrent() }
+
     public var demo: Demo { renderer.demo }
     public var target: RenderTarget { renderer.target }
 

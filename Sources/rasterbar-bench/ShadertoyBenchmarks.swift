@@ -97,8 +97,9 @@ func benchmarkMultipass() throws {
     for t in [0.0, 1, 2, 4] {
         engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size, environment: [:]))
         let t0 = now()
-        _ = try engine.renderImage(at: t)
+        let image = try engine.renderImage(at: t)
         let seconds = now() - t0
+        guard image.pixels.contains(where: { $0 != 0 }) else { fail("the replayed frame at \(t) s is empty") }
         print("  T = \(fmt(t, 0)) s: \(fmt(seconds * 1000, 0)) ms")
         perSecond.append(seconds)
     }
