@@ -181,10 +181,20 @@ public final class DemoRenderer {
     /// How much of a sound shader the demo plays: to its end, from the music's offset.
     func soundShaderSeconds(_ music: Demo.Music) -> Double { demo.meta.duration + music.offset }
 
-    /// Renders the demo's sound shader for the store (registered by the engine).
-    func renderSoundShader(_ request: SoundShaderService.Request, _ context: LoadContext) throws -> AudioClip {
+    /// Renders the demo's sound shader for the store (registered by the engine):
+    /// live, on the music decoder's queue in a GL context of its own, so a save
+    /// never stalls the picture; otherwise here.
+    func renderSoundShader(_ request: SoundShaderService.Request, _ context: LoadContext, environment: [String: String]) throws -> AudioClip {
         let source = try ShaderSource.sound(request.file, common: request.common) { try context.readText($0) }
-        return try SoundShaderRenderer.render(source, file: request.file, seconds: demo.meta.music.map(soundShaderSeconds) ?? demo.meta.duration)
+        let seconds = demo.meta.music.map(soundShaderSeconds) ?? demo.meta.duration
+        guard let decoder = context.service(MusicDecoder.self) else {
+            return try SoundShaderRenderer.render(source, file: request.file, seconds: seconds)
+        }
+        return try decoder.clip(key: context.key, hash: contentHash(Array(source.text.utf8)) ^ seconds.bitPattern, doing: "rendering") {
+            // A context per render: EGL binds one to a thread, and the queue may run on any.
+            let gl = try HeadlessContext(environment: environment)
+            return try withExtendedLifetime(gl) { try SoundShaderRenderer.render(source, file: request.file, seconds: seconds) }
+        }
     }
 
     /// What is wrong with the soundtrack, at meta.music: the file (missing,

@@ -120,7 +120,9 @@ public final class Engine {
         store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         // Sound shaders render on this engine's GL thread, when the store loads them.
-        store.register(SoundShaderService { [unowned renderer] in try renderer.renderSoundShader($0, $1) })
+        store.register(SoundShaderService { [unowned renderer, environment = options.environment] in
+            try renderer.renderSoundShader($0, $1, environment: environment)
+        })
         baseClock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
         if live { StderrTap.start() }
