@@ -448,12 +448,7 @@ struct ImportCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                // The demo file as DemoFolder.load finds it: a demo.json, or a folder holding one.
-                var demoFile = target.demo
-                if !FileIO.isFile(demoFile), !demoFile.hasSuffix(".json") || demoFile.hasSuffix("/") {
-                    demoFile = (demoFile.hasSuffix("/") ? String(demoFile.dropLast()) : demoFile) + "/demo.json"
-                }
-                let root = demoFile.lastIndex(of: "/").map { String(demoFile[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+                let (demoFile, root) = DemoFolder.locate(target.demo)
                 let existing = FileIO.isFile(demoFile) ? try FileIO.read(demoFile) : nil
                 let result = try ShadertoyImport.transform(
                     export: try FileIO.read(export), exportName: export, demo: existing, demoFile: demoFile,
