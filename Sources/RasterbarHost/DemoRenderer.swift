@@ -333,6 +333,7 @@ public final class DemoRenderer {
         }
         let named = namedUniforms(at: time)
         let active = demo.activeScenes(at: time)
+        defer { releaseBuffers(keeping: scenesDrawn(at: time)) }
         guard !active.isEmpty else {
             renderer.draw(nil, uniforms(time: time, scene: nil, inputs: inputs, named: named))
             return
@@ -377,10 +378,13 @@ public final class DemoRenderer {
     func drawScene(_ index: Int, at time: Double, inputs: FrameInputs, named: [NamedUniform], into destination: RenderTarget) throws {
         let demo = self.demo
         let scene = demo.scenes[index]
-        let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
+        let params = scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
+        let sceneNamed = named + params
+        // What replays (feedback buffers, scripts) reads the tracks at each replayed frame's own time.
+        let namedAt = { (t: Double) in t == time ? sceneNamed : self.namedUniforms(at: t) + params }
         switch scene.source {
         case let .shader(path):
-            try drawShaderScene(scene, image: path, at: time, inputs: inputs, named: sceneNamed, into: destination)
+            try drawShaderScene(scene, image: path, at: time, inputs: inputs, namedAt: namedAt, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
             script.host.output = destination
@@ -388,8 +392,7 @@ public final class DemoRenderer {
             let drew: Bool
             if offline {
                 drew = script.drawOffline(at: time, scene: scene, fps: demo.meta.fps) { t in
-                    self.uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo),
-                                  named: self.namedUniforms(at: t) + sceneNamed.suffix(scene.params.count))
+                    self.uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo), named: namedAt(t))
                 }
             } else {
                 drew = script.draw(uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed), params: scene.params)

@@ -54,7 +54,8 @@ struct Play: ParsableCommand {
         discussion: """
             Keys: Space pause, Left/Right seek 1 s (Shift: 10 s), Up/Down next/previous scene,
             Home restart, L loop the current scene, R reload everything, F fullscreen,
-            Tab overlay (time, bar:beat, scene, fps), Esc quit.
+            Tab overlay (time, bar:beat, scene, fps), Esc quit. Other keys reach scenes reading the
+            "keyboard" channel; F1 hands every key to the scene (again: back to the player).
             """)
 
     @OptionGroup var target: DemoArgument
@@ -77,7 +78,7 @@ struct Play: ParsableCommand {
     @Flag(help: "Write every load, reload, error and reloaded frame as a JSON line on stdout.")
     var events = false
 
-    @Flag(help: "Read commands from stdin, one JSON object per line (seek, pause, play, reload, status, setTrack, clearTrack, saveTracks, snapshot, quit); replies go to stdout.")
+    @Flag(help: "Read commands from stdin, one JSON object per line (seek, pause, play, reload, status, setTrack, clearTrack, saveTracks, snapshot, key, quit); replies go to stdout.")
     var control = false
 
     @Option(help: "Write the first frame after each reload to this PNG.")

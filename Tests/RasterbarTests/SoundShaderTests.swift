@@ -87,6 +87,19 @@ final class SoundShaderTests: XCTestCase {
         XCTAssertEqual(wav.samples[2 * 300], 0.5 * sin(6.2831853 * 440 * Float(300) / 44100), accuracy: 1e-3, "16-bit WAV of the shader's samples")
     }
 
+    func testCheckCompilesASoundShaderAsMusicWhateverItsFileIsCalled() throws {
+        // A .frag sound shader and Common would fail as standalone fullscreen shaders.
+        let d = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"duration": 1, "music": {"shader": "Shaders/sound.frag", "common": "Shaders/c.frag"}}, "scenes": [{"name": "s", "start": 0, "end": 1, "shader": "Shaders/s.frag"}]}"#,
+            "Shaders/s.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }",
+            "Shaders/c.frag": "const float LEVEL = 0.25;",
+            "Shaders/sound.frag": "vec2 mainSound(int samp, float time) { return vec2(LEVEL); }",
+        ])
+        let check = try runRasterbar(["check", d.demoFile])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(check.stdout.contains("1 sound shader"), check.stdout)
+    }
+
     func testABrokenSoundShaderIsNamedByCheckAndStopsAnExport() throws {
         let d = try demo("vec2 mainSound(int samp, float time) {\n    return vec3(1.0);\n}")
         let check = try runRasterbar(["check", d.demoFile])
