@@ -81,6 +81,10 @@ public enum ShadertoyImport {
 
     /// A new scene's length when neither --end nor a replaced scene says.
     public static let defaultLength = 20.0
+    /// Every file name an import may write into its folder: what `--force` may
+    /// remove when a new import does not write it again (files a person added stay).
+    public static let fileNames = ["image.glsl", "common.glsl", "a.glsl", "b.glsl", "c.glsl", "d.glsl", "sound.glsl",
+                                   "black-face.png", "black-volume.bin"]
     /// A new demo's size and frame rate.
     public static let newDemoResolution = (width: 1280, height: 720)
     public static let newDemoFPS = 60

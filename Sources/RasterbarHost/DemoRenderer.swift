@@ -46,8 +46,8 @@ public final class DemoRenderer {
     /// scene's start); live frames follow the inputs.
     let offline: Bool
     public private(set) var renderer: SceneRenderer
-    var programs: [ResourceKey: Res<ShaderProgram>] = [:]
-    var textures: [ResourceKey: Res<Texture>] = [:]
+    /// The store's handles this renderer draws with, by key (programs, textures, faces).
+    var held: [ResourceKey: AnyObject] = [:]
     /// Multi-pass scenes' buffers, by scene name.
     var chains: [String: BufferChain] = [:]
     /// Counts frames drawn, so a multi-pass scene can tell it was not drawn in the previous one.
@@ -58,7 +58,6 @@ public final class DemoRenderer {
     var keyboardUpload: (serial: Int, state: KeyboardState)?
     /// The built-in noise media made so far, by channel name and flip.
     var noiseTextures: [String: Texture] = [:]
-    var faces: [String: Res<FaceImage>] = [:]
     /// Cubemaps by their faces' paths, with the face generations they were built from.
     var cubemaps: [[String]: (generations: [Int], texture: Texture)] = [:]
     var scripts: [String: ScriptScene] = [:]
@@ -104,37 +103,30 @@ public final class DemoRenderer {
 
     /// The program of a shader file (a pass wrapped as `variant` says); a broken shader gives the error pattern.
     public func program(for shader: String, variant: ShaderProgram.PassVariant? = nil) throws -> Res<ShaderProgram> {
-        let key = try ShaderProgram.key(for: shader, variant: variant)
-        if let p = programs[key] { return p }
-        let p = try store.get(key, as: ShaderProgram.self)
-        programs[key] = p
-        return p
+        try resource(try ShaderProgram.key(for: shader, variant: variant))
+    }
+
+    /// The store's handle for `key`, kept after the first ask.
+    func resource<T: Loadable>(_ key: ResourceKey) throws -> Res<T> {
+        if let r = held[key] as? Res<T> { return r }
+        let r = try store.get(key, as: T.self)
+        held[key] = r
+        return r
     }
 
     /// The texture of a PNG file, bottom-up (Shadertoy's vflip) unless `flipped` is false; a broken PNG gives a checkerboard.
     public func texture(for path: String, flipped: Bool = true) throws -> Res<Texture> {
-        let key = try Texture.key(for: path, flipped: flipped)
-        if let t = textures[key] { return t }
-        let t = try store.get(key, as: Texture.self)
-        textures[key] = t
-        return t
+        try resource(try Texture.key(for: path, flipped: flipped))
     }
 
     /// A volume file (Shadertoy's .bin) as a 3D texture.
     public func volume(for path: String) throws -> Res<Texture> {
-        let key = try Texture.volumeKey(for: path)
-        if let t = textures[key] { return t }
-        let t = try store.get(key, as: Texture.self)
-        textures[key] = t
-        return t
+        try resource(try Texture.volumeKey(for: path))
     }
 
     /// One face of a cubemap, decoded.
     func cubeFace(_ path: String) throws -> Res<FaceImage> {
-        if let f = faces[path] { return f }
-        let f = try store.get(try FaceImage.key(for: path), as: FaceImage.self)
-        faces[path] = f
-        return f
+        try resource(try FaceImage.key(for: path))
     }
 
     /// A cubemap from six PNG faces, built again when one of them reloads.
@@ -228,7 +220,8 @@ public final class DemoRenderer {
     public var undefinedTrackNames: [(name: String, components: Int)] {
         let defined = Set(demo.tracks.map(\.name)).union(demo.scenes.flatMap(\.params.keys))
         var seen: Set<String> = []
-        let uniforms = programs.values.sorted { $0.value.file < $1.value.file }.flatMap { $0.value.declaredFloats }
+        let programs = held.values.compactMap { $0 as? Res<ShaderProgram> }
+        let uniforms = programs.sorted { $0.value.file < $1.value.file }.flatMap { $0.value.declaredFloats }
         let asked = scripts.values.flatMap { $0.host.askedTracks.sorted() }.map { (name: $0, components: 1) }
         return (uniforms + asked).filter { !defined.contains($0.name) && seen.insert($0.name).inserted }
     }

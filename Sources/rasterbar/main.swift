@@ -471,6 +471,9 @@ struct ImportCommand: ParsableCommand {
                 } else {
                     try FileIO.writeAtomically(result.demoJSON, to: demoFile, keepingModeOf: demoFile)
                 }
+                // An earlier import's passes this one has not (its Buffer C, a stand-in) go.
+                let written = Set(result.files.map { $0.path.split(separator: "/").last.map(String.init) ?? $0.path })
+                for stale in ShadertoyImport.fileNames where !written.contains(stale) { try? FileManager.default.removeItem(atPath: folder + "/" + stale) }
                 print(result.summary)
                 for note in result.notes { print(note) }
             }

@@ -206,6 +206,14 @@ final class ShadertoyImportCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.demoFile)), demoBefore, "the same scene again: demo.json is as it was")
         XCTAssertEqual(try runRasterbar(["import", "shadertoy", dir.path("toy.json"), dir.root.path, "--name", "taken", "--force"]).status, 0)
         XCTAssertEqual(try runRasterbar(["check", dir.demoFile]).status, 0)
+        // Forcing a single pass over a multi-pass import: its buffer and Common go, a file of the author's stays.
+        try dir.write("multi.json", multiPass)
+        XCTAssertEqual(try runRasterbar(["import", "shadertoy", dir.path("multi.json"), dir.root.path, "--name", "taken", "--force"]).status, 0)
+        XCTAssertTrue(FileIO.isFile(dir.path("Shaders/taken/a.glsl")))
+        XCTAssertEqual(try runRasterbar(["import", "shadertoy", dir.path("toy.json"), dir.root.path, "--name", "taken", "--force"]).status, 0)
+        XCTAssertFalse(FileIO.isFile(dir.path("Shaders/taken/a.glsl")), "the earlier import's Buffer A went")
+        XCTAssertFalse(FileIO.isFile(dir.path("Shaders/taken/common.glsl")))
+        XCTAssertTrue(FileIO.isFile(dir.path("Shaders/taken/keep.txt")), "a file the importer never writes stays")
     }
 
     func testBadInputIsOneLineAndWritesNothing() throws {
