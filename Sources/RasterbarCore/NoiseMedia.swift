@@ -14,6 +14,8 @@
 // Every medium is a pure function of its name: a fixed-seed integer PRNG and
 // integer arithmetic only (no libm, no floating point), so the bytes are the
 // same on every machine and in every release; NoiseMediaTests pins them.
+import Dispatch
+import Synchronization
 
 /// A built-in noise medium, named as a channel entry names it (`"noise:rgba-medium"`).
 public enum NoiseMedium: String, CaseIterable, Sendable {
@@ -167,10 +169,21 @@ public enum NoiseMedium: String, CaseIterable, Sendable {
             }
             return out
         case .blue:
+            // The four planes on as many cores as there are: plane k starts where
+            // plane k-1's texels left the sequence, so the bytes are the same as one after another.
+            let planes = Mutex([[UInt8]](repeating: [], count: 4))
+            let start = random
+            DispatchQueue.concurrentPerform(iterations: 4) { channel in
+                var own = start
+                own.skip(channel * texels)
+                let plane = BlueNoise.plane(size: width, random: &own)
+                planes.withLock { $0[channel] = plane }
+            }
             var out = [UInt8](repeating: 0, count: texels * 4)
-            for channel in 0..<4 {
-                let plane = BlueNoise.plane(size: width, random: &random)
-                for i in 0..<texels { out[i * 4 + channel] = plane[i] }
+            planes.withLock { planes in
+                for channel in 0..<4 {
+                    for i in 0..<texels { out[i * 4 + channel] = planes[channel][i] }
+                }
             }
             return out
         }
@@ -192,6 +205,9 @@ private struct NoiseRandom {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Moves on `count` values at once (the state only ever adds a constant).
+    mutating func skip(_ count: Int) { state &+= 0x9E37_79B9_7F4A_7C15 &* UInt64(count) }
 
     /// A byte from the high bits (the best mixed).
     mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
