@@ -13,10 +13,7 @@ public struct DemoFolder: Sendable, Equatable {
     /// Reads and validates `path` (a demo.json, or a folder holding one), and
     /// unless `checkFiles` is false, checks that every file the demo names exists.
     public static func load(_ path: String, checkFiles: Bool = true) throws -> DemoFolder {
-        var file = path
-        if !FileIO.isFile(file), !file.hasSuffix(".json") || file.hasSuffix("/") {
-            file = (file.hasSuffix("/") ? String(file.dropLast()) : file) + "/demo.json"
-        }
+        let (file, root) = locate(path)
         let bytes: [UInt8]
         do {
             bytes = try FileIO.read(file)
@@ -25,12 +22,20 @@ public struct DemoFolder: Sendable, Equatable {
             e.hint = "run from a demo folder, or name one: rasterbar play path/to/demo.json"
             throw e
         }
-        let demo = try Demo.parse(bytes, file: file)
-        let slash = file.lastIndex(of: "/")
-        let root = slash.map { String(file[..<$0]) } ?? "."
-        let folder = DemoFolder(file: file, root: root.isEmpty ? "/" : root, demo: demo)
+        let folder = DemoFolder(file: file, root: root, demo: try Demo.parse(bytes, file: file))
         if checkFiles { try folder.checkFilesExist() }
         return folder
+    }
+
+    /// The demo.json that `path` names (a demo.json, or a folder holding one),
+    /// existing or not, and the folder it lives in.
+    public static func locate(_ path: String) -> (file: String, root: String) {
+        var file = path
+        if !FileIO.isFile(file), !file.hasSuffix(".json") || file.hasSuffix("/") {
+            file = (file.hasSuffix("/") ? String(file.dropLast()) : file) + "/demo.json"
+        }
+        let root = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "."
+        return (file, root.isEmpty ? "/" : root)
     }
 
     /// The demo.json path relative to the root: the store key of the timeline.

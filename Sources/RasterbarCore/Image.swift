@@ -62,7 +62,10 @@ extension Image {
         let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
         guard began != 0 else {
             defer { png_image_free(&png) }
-            throw RasterbarError(.invalidImage, "not a readable PNG: \(pngMessage(png))", at: name)
+            // Shadertoy's textures (and most photos) are JPEGs: say how to bring one.
+            let jpeg = data.starts(with: [0xFF, 0xD8, 0xFF])
+            throw RasterbarError(.invalidImage, "not a readable PNG: \(jpeg ? "it is a JPEG" : pngMessage(png))", at: name,
+                                 hint: jpeg ? "convert it to PNG: ffmpeg -i photo.jpg photo.png" : "save it as PNG again")
         }
         png.format = pngFormatRGBA
         let (w, h) = (Int(png.width), Int(png.height))

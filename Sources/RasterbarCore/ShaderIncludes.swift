@@ -4,25 +4,57 @@
 // Paths are relative to the including file and stay inside the demo. Each file
 // is included once per shader (as if every file had `#pragma once`), so
 // diamonds of shared helpers just work. Cycles and missing files are errors at
-// the `#include` line.
+// the `#include` line. A UTF-8 byte order mark at the start of any file read
+// is dropped (Mesa silently ignores everything after one).
 
 extension ShaderSource {
     /// Reads `file` (demo-relative) and everything it includes through `read`,
-    /// then prepares it as `fragment(_:file:)` does.
-    public static func load(_ file: String, read: (String) throws -> String) throws -> ShaderSource {
-        let (text, lineMap) = try expandIncludes(file, read: read)
-        var source = fragment(text, file: file)
-        source.lineMap = lineMap
-        return source
+    /// then prepares it as `fragment` does: a Shadertoy-style file as pass
+    /// `pass` after the Common file `common` (read with its includes too),
+    /// with iChannel0..3 of the types `samplers` gives (missing: `sampler2D`);
+    /// a plain-GLSL file as written. A plain-GLSL file with a Common file is
+    /// an error naming the file: Common is Shadertoy's, spliced after a prelude
+    /// that such a file does not get.
+    public static func load(_ file: String, common: String? = nil, samplers: [SamplerKind] = [], pass: PassKind = .image,
+                            read: (String) throws -> String) throws -> ShaderSource {
+        switch try readPass(file, common: common, read: read) {
+        case .plain(let text):
+            return plain(text, file: file)
+        case .shadertoy(let passText, let commonText):
+            return wrapped(passText, file: file, common: commonText, samplers: samplers, uniforms: "", main: imageMain(pass))
+        }
     }
 
-    /// `file` with its includes spliced in, and where each line came from
-    /// (empty when nothing was included: every line maps to itself).
-    static func expandIncludes(_ file: String, read: (String) throws -> String) throws -> (String, [Origin]) {
+    /// A pass file as read: plain GLSL, or Shadertoy style with its Common text.
+    enum PassText {
+        case plain(AuthorText)
+        case shadertoy(pass: AuthorText, common: AuthorText?)
+    }
+
+    /// Reads a pass `file` and, when it is Shadertoy style, `common`, both
+    /// with their includes. A file both include is spliced once, into Common,
+    /// which comes first.
+    static func readPass(_ file: String, common: String?, read: (String) throws -> String) throws -> PassText {
         try withoutActuallyEscaping(read) { read in
             var expander = IncludeExpander(read: read)
-            try expander.expand(file, stack: [])
-            return (expander.lines.joined(separator: "\n"), expander.included.count > 1 ? expander.origins : [])
+            if let versionLine = versionDirectiveLine(try expander.text(of: file)) {
+                if let common {
+                    throw RasterbarError(.shaderCompile, "a plain GLSL file (it starts with #version) cannot have a Common file (\(common))",
+                                         file: file, line: versionLine,
+                                         hint: "remove #version to write the pass Shadertoy style, or leave out the scene's \"common\"")
+                }
+                return .plain(try expander.expandFile(file))
+            }
+            let commonText = try common.map { try expander.expandFile($0) }
+            return .shadertoy(pass: try expander.expandFile(file), common: commonText)
+        }
+    }
+
+    /// `file` with its includes spliced in, and where each line came from.
+    static func expandIncludes(_ file: String, read: (String) throws -> String) throws -> AuthorText {
+        try withoutActuallyEscaping(read) { read in
+            var expander = IncludeExpander(read: read)
+            return try expander.expandFile(file)
         }
     }
 }
@@ -31,14 +63,33 @@ private struct IncludeExpander {
     let read: (String) throws -> String
     var lines: [Substring] = []
     var origins: [ShaderSource.Origin] = []
+    /// Every file spliced so far, across `expandFile` calls.
     var included: Set<String> = []
+    /// Files read so far, without a byte order mark.
+    var texts: [String: String] = [:]
 
     init(read: @escaping (String) throws -> String) {
         self.read = read
     }
 
-    mutating func expand(_ file: String, stack: [String]) throws {
-        let text = try read(file)
+    /// The text of `file`, read once.
+    mutating func text(of file: String) throws -> String {
+        if let text = texts[file] { return text }
+        let text = GLSLCompatibility.removingByteOrderMark(try read(file))
+        texts[file] = text
+        return text
+    }
+
+    /// `file` with its includes spliced in, leaving out files spliced by an earlier call.
+    mutating func expandFile(_ file: String) throws -> ShaderSource.AuthorText {
+        lines = []
+        origins = []
+        try expand(file, stack: [])
+        return ShaderSource.AuthorText(text: lines.joined(separator: "\n"), origins: origins)
+    }
+
+    private mutating func expand(_ file: String, stack: [String]) throws {
+        let text = try text(of: file)
         included.insert(file)
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1

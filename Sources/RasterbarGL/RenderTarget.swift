@@ -10,7 +10,7 @@ public final class RenderTarget {
     /// What a target's texture holds.
     public enum Format: Sendable {
         case rgba8, rgba16f
-        /// 32-bit float with a full mipmap chain (Shadertoy's buffers may be sampled with mipmaps).
+        /// 32-bit float (Shadertoy's buffers).
         case rgba32f
 
         var internalFormat: GLenum {
@@ -29,14 +29,15 @@ public final class RenderTarget {
     var staging: [UInt8] = []
 
     public let format: Format
-    /// Mipmap levels of the texture (1 but for rgba32f).
+    /// Mipmap levels of the texture: 1, or a full chain when asked for.
     public let levels: Int
 
-    /// Allocates the target; throws when the driver cannot make it complete.
-    public init(size: PixelSize, format: Format = .rgba8) throws {
+    /// Allocates the target, with room for mipmaps if `mipmaps` (something reads
+    /// it with a mipmap filter); throws when the driver cannot make it complete.
+    public init(size: PixelSize, format: Format = .rgba8, mipmaps: Bool = false) throws {
         self.size = size
         self.format = format
-        levels = format == .rgba32f ? Int.bitWidth - max(size.width, size.height).leadingZeroBitCount : 1
+        levels = mipmaps ? Int.bitWidth - max(size.width, size.height).leadingZeroBitCount : 1
         var tex: GLuint = 0
         glGenTextures(1, &tex)
         glBindTexture(glEnum(GL_TEXTURE_2D), tex)

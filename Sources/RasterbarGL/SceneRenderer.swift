@@ -116,6 +116,8 @@ public final class SceneRenderer {
         var vao: GLuint = 0
         glGenVertexArrays(1, &vao)
         emptyVertexArray = vao
+        // GLSL ES (Shadertoy's) always filters across cube faces; desktop GL only when asked.
+        glEnable(glEnum(GL_TEXTURE_CUBE_MAP_SEAMLESS))
     }
 
     deinit {

@@ -41,6 +41,8 @@ public enum DemoChecker {
             guard case let .shader(p) = scene.source else { return [] }
             return [p] + scene.buffers.map(\.shader) + (scene.common.map { [$0] } ?? [])
         })
+        // A sound shader and its Common compile as the music (below), not as fullscreen shaders.
+        if let music = demo.meta.music, music.isShader { shaderFiles.formUnion([music.file] + (music.common.map { [$0] } ?? [])) }
         for file in shaderFilesUnder(folder.root) where !shaderFiles.contains(file) {
             shaderFiles.insert(file)
             let geometry = file.hasSuffix(".glsl")
@@ -61,7 +63,7 @@ public enum DemoChecker {
         }
         let summary = "\(folder.file): " + [count(demo.scenes.count, "scene"), count(shaderFiles.count, "shader"),
                                             count(demo.scripts.count, "script"), count(textures.count, "texture")].joined(separator: ", ")
-            + (demo.meta.music == nil ? "" : ", 1 music file")
+            + (demo.meta.music.map { $0.isShader ? ", 1 sound shader" : ", 1 music file" } ?? "")
             + ": " + (problems.isEmpty ? "no problems" : count(problems.count, "problem"))
             + (warnings.isEmpty ? "" : ", " + count(warnings.count, "warning"))
         return CheckReport(problems: problems, warnings: warnings, summary: summary)
@@ -75,7 +77,7 @@ public enum DemoChecker {
         guard !found.agrees(with: bpm) else { return [] }
         return ["\(music.origin): meta.bpm \(String(format2: bpm)) disagrees with \(music.file), which plays at \(String(format2: found.bpm)) bpm "
                 + "(first beat at \(String(format2: found.firstBeat)) s): musical times (\"8:0\") will drift off the music; "
-                + "set \"bpm\": \(String(format2: found.bpm)) or see `rasterbar tempo \(music.file)`"]
+                + "set \"bpm\": \(String(format2: found.bpm))" + (music.isShader ? "" : " or see `rasterbar tempo \(music.file)`")]
     }
 
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

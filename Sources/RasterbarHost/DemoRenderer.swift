@@ -46,8 +46,8 @@ public final class DemoRenderer {
     /// scene's start); live frames follow the inputs.
     let offline: Bool
     public private(set) var renderer: SceneRenderer
-    var programs: [ResourceKey: Res<ShaderProgram>] = [:]
-    var textures: [ResourceKey: Res<Texture>] = [:]
+    /// The store's handles this renderer draws with, by key (programs, textures, faces).
+    var held: [ResourceKey: AnyObject] = [:]
     /// Multi-pass scenes' buffers, by scene name.
     var chains: [String: BufferChain] = [:]
     /// Counts frames drawn, so a multi-pass scene can tell it was not drawn in the previous one.
@@ -58,7 +58,6 @@ public final class DemoRenderer {
     var keyboardUpload: (serial: Int, state: KeyboardState)?
     /// The built-in noise media made so far, by channel name and flip.
     var noiseTextures: [String: Texture] = [:]
-    var faces: [String: Res<FaceImage>] = [:]
     /// Cubemaps by their faces' paths, with the face generations they were built from.
     var cubemaps: [[String]: (generations: [Int], texture: Texture)] = [:]
     var scripts: [String: ScriptScene] = [:]
@@ -104,37 +103,30 @@ public final class DemoRenderer {
 
     /// The program of a shader file (a pass wrapped as `variant` says); a broken shader gives the error pattern.
     public func program(for shader: String, variant: ShaderProgram.PassVariant? = nil) throws -> Res<ShaderProgram> {
-        let key = try ShaderProgram.key(for: shader, variant: variant)
-        if let p = programs[key] { return p }
-        let p = try store.get(key, as: ShaderProgram.self)
-        programs[key] = p
-        return p
+        try resource(try ShaderProgram.key(for: shader, variant: variant))
+    }
+
+    /// The store's handle for `key`, kept after the first ask.
+    func resource<T: Loadable>(_ key: ResourceKey) throws -> Res<T> {
+        if let r = held[key] as? Res<T> { return r }
+        let r = try store.get(key, as: T.self)
+        held[key] = r
+        return r
     }
 
     /// The texture of a PNG file, bottom-up (Shadertoy's vflip) unless `flipped` is false; a broken PNG gives a checkerboard.
     public func texture(for path: String, flipped: Bool = true) throws -> Res<Texture> {
-        let key = try Texture.key(for: path, flipped: flipped)
-        if let t = textures[key] { return t }
-        let t = try store.get(key, as: Texture.self)
-        textures[key] = t
-        return t
+        try resource(try Texture.key(for: path, flipped: flipped))
     }
 
     /// A volume file (Shadertoy's .bin) as a 3D texture.
     public func volume(for path: String) throws -> Res<Texture> {
-        let key = try Texture.volumeKey(for: path)
-        if let t = textures[key] { return t }
-        let t = try store.get(key, as: Texture.self)
-        textures[key] = t
-        return t
+        try resource(try Texture.volumeKey(for: path))
     }
 
     /// One face of a cubemap, decoded.
     func cubeFace(_ path: String) throws -> Res<FaceImage> {
-        if let f = faces[path] { return f }
-        let f = try store.get(try FaceImage.key(for: path), as: FaceImage.self)
-        faces[path] = f
-        return f
+        try resource(try FaceImage.key(for: path))
     }
 
     /// A cubemap from six PNG faces, built again when one of them reloads.
@@ -181,10 +173,20 @@ public final class DemoRenderer {
     /// How much of a sound shader the demo plays: to its end, from the music's offset.
     func soundShaderSeconds(_ music: Demo.Music) -> Double { demo.meta.duration + music.offset }
 
-    /// Renders the demo's sound shader for the store (registered by the engine).
-    func renderSoundShader(_ request: SoundShaderService.Request, _ context: LoadContext) throws -> AudioClip {
+    /// Renders the demo's sound shader for the store (registered by the engine):
+    /// live, on the music decoder's queue in a GL context of its own, so a save
+    /// never stalls the picture; otherwise here.
+    func renderSoundShader(_ request: SoundShaderService.Request, _ context: LoadContext, environment: [String: String]) throws -> AudioClip {
         let source = try ShaderSource.sound(request.file, common: request.common) { try context.readText($0) }
-        return try SoundShaderRenderer.render(source, file: request.file, seconds: demo.meta.music.map(soundShaderSeconds) ?? demo.meta.duration)
+        let seconds = demo.meta.music.map(soundShaderSeconds) ?? demo.meta.duration
+        guard let decoder = context.service(MusicDecoder.self) else {
+            return try SoundShaderRenderer.render(source, file: request.file, seconds: seconds)
+        }
+        return try decoder.clip(key: context.key, hash: contentHash(Array(source.text.utf8)) ^ seconds.bitPattern, doing: "rendering") {
+            // A context per render: EGL binds one to a thread, and the queue may run on any.
+            let gl = try HeadlessContext(environment: environment)
+            return try withExtendedLifetime(gl) { try SoundShaderRenderer.render(source, file: request.file, seconds: seconds) }
+        }
     }
 
     /// What is wrong with the soundtrack, at meta.music: the file (missing,
@@ -218,7 +220,8 @@ public final class DemoRenderer {
     public var undefinedTrackNames: [(name: String, components: Int)] {
         let defined = Set(demo.tracks.map(\.name)).union(demo.scenes.flatMap(\.params.keys))
         var seen: Set<String> = []
-        let uniforms = programs.values.sorted { $0.value.file < $1.value.file }.flatMap { $0.value.declaredFloats }
+        let programs = held.values.compactMap { $0 as? Res<ShaderProgram> }
+        let uniforms = programs.sorted { $0.value.file < $1.value.file }.flatMap { $0.value.declaredFloats }
         let asked = scripts.values.flatMap { $0.host.askedTracks.sorted() }.map { (name: $0, components: 1) }
         return (uniforms + asked).filter { !defined.contains($0.name) && seen.insert($0.name).inserted }
     }
@@ -323,6 +326,7 @@ public final class DemoRenderer {
         }
         let named = namedUniforms(at: time)
         let active = demo.activeScenes(at: time)
+        defer { releaseBuffers(keeping: scenesDrawn(at: time)) }
         guard !active.isEmpty else {
             renderer.draw(nil, uniforms(time: time, scene: nil, inputs: inputs, named: named))
             return
@@ -367,10 +371,13 @@ public final class DemoRenderer {
     func drawScene(_ index: Int, at time: Double, inputs: FrameInputs, named: [NamedUniform], into destination: RenderTarget) throws {
         let demo = self.demo
         let scene = demo.scenes[index]
-        let sceneNamed = named + scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
+        let params = scene.params.map { NamedUniform(name: $0.key, components: 1, value: SIMD4(Float($0.value), 0, 0, 0)) }
+        let sceneNamed = named + params
+        // What replays (feedback buffers, scripts) reads the tracks at each replayed frame's own time.
+        let namedAt = { (t: Double) in t == time ? sceneNamed : self.namedUniforms(at: t) + params }
         switch scene.source {
         case let .shader(path):
-            try drawShaderScene(scene, image: path, at: time, inputs: inputs, named: sceneNamed, into: destination)
+            try drawShaderScene(scene, image: path, at: time, inputs: inputs, namedAt: namedAt, into: destination)
         case let .script(path):
             let script = try scriptScene(for: scene, path: path)
             script.host.output = destination
@@ -378,8 +385,7 @@ public final class DemoRenderer {
             let drew: Bool
             if offline {
                 drew = script.drawOffline(at: time, scene: scene, fps: demo.meta.fps) { t in
-                    self.uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo),
-                                  named: self.namedUniforms(at: t) + sceneNamed.suffix(scene.params.count))
+                    self.uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo), named: namedAt(t))
                 }
             } else {
                 drew = script.draw(uniforms(time: time, scene: scene, inputs: inputs, named: sceneNamed), params: scene.params)

@@ -120,13 +120,20 @@ public final class Engine {
         store.register(ScriptRecovery(environment: options.environment))
         renderer = try DemoRenderer(store: store, demoKey: folder.demoKey, size: options.size, offline: !live)
         // Sound shaders render on this engine's GL thread, when the store loads them.
-        store.register(SoundShaderService { [unowned renderer] in try renderer.renderSoundShader($0, $1) })
+        store.register(SoundShaderService { [unowned renderer, environment = options.environment] in
+            try renderer.renderSoundShader($0, $1, environment: environment)
+        })
         baseClock = live ? RealTimeClock() : OfflineFrameClock(fps: renderer.demo.meta.fps)
         playback = Playback(duration: renderer.demo.meta.duration)
         if live { StderrTap.start() }
         // Live or not, a script call that does not return in time is ended.
         renderer.watchdog = Watchdog(limit: options.scriptTimeout) { urgent(.warning(message: $0)) }
     }
+
+    // Framebuffers and vertex arrays belong to one context, and names repeat
+    // across contexts: the renderer's GL objects must go with this engine's
+    // context current, or they take another engine's objects with them.
+    deinit { context?.makeCurrent() }
 
     public var demo: Demo { renderer.demo }
     public var target: RenderTarget { renderer.target }

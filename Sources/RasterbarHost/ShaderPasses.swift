@@ -23,11 +23,15 @@ final class BufferChain {
     var lastTime: Double?
     var lastSerial: Int?
 
-    init(size: PixelSize, buffers: [Demo.BufferID]) throws {
+    /// The buffers some channel reads with a mipmap filter: only they get mipmap levels.
+    let mipmapped: Set<Demo.BufferID>
+
+    init(size: PixelSize, buffers: [Demo.BufferID], mipmapped: Set<Demo.BufferID>) throws {
         self.size = size
+        self.mipmapped = mipmapped
         for id in buffers {
-            newest[id] = try RenderTarget(size: size, format: .rgba32f)
-            spare[id] = try RenderTarget(size: size, format: .rgba32f)
+            newest[id] = try RenderTarget(size: size, format: .rgba32f, mipmaps: mipmapped.contains(id))
+            spare[id] = try RenderTarget(size: size, format: .rgba32f, mipmaps: mipmapped.contains(id))
         }
         clear()
     }
@@ -59,8 +63,10 @@ final class BufferChain {
 
 extension DemoRenderer {
     /// Draws a shader scene: its buffers (stepped as the mode requires), then its image pass.
-    func drawShaderScene(_ scene: Demo.Scene, image path: String, at time: Double, inputs: FrameInputs, named: [NamedUniform],
-                         into destination: RenderTarget) throws {
+    /// `namedAt` gives the tracks and params at a time: a replayed step reads them at its own.
+    func drawShaderScene(_ scene: Demo.Scene, image path: String, at time: Double, inputs: FrameInputs,
+                         namedAt: (Double) -> [NamedUniform], into destination: RenderTarget) throws {
+        let named = namedAt(time)
         let frameInScene = max(0, Int(((time - scene.start) * demo.meta.fps + 1e-6).rounded(.down)))
         guard !scene.buffers.isEmpty else {
             var u = uniforms(time: time, scene: scene, inputs: inputs, named: named)
@@ -78,14 +84,15 @@ extension DemoRenderer {
                 if chain.steps > frameInScene + 1 { chain.clear() }
                 while chain.steps <= frameInScene {
                     let stepTime = scene.start + Double(chain.steps) * step
-                    try stepBuffers(scene, chain: chain, frame: chain.steps, time: stepTime, inputs: .offline(time: stepTime, demo: demo), named: named)
+                    try stepBuffers(scene, chain: chain, frame: chain.steps, time: stepTime, inputs: .offline(time: stepTime, demo: demo),
+                                    named: namedAt(stepTime))
                 }
                 t = scene.start + Double(frameInScene) * step
             } else {
                 // Buffers that do not feed back are a function of this frame alone.
                 try stepBuffers(scene, chain: chain, frame: frameInScene, time: t, inputs: inputs, named: named)
             }
-            var u = uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo), named: named)
+            var u = uniforms(time: t, scene: scene, inputs: .offline(time: t, demo: demo), named: t == time ? named : namedAt(t))
             u.frame = frameInScene
             try drawPass(scene, image: path, uniforms: u, chain: chain, into: destination)
             return
@@ -113,9 +120,7 @@ extension DemoRenderer {
             let channels = try channelTextures(pass.channels, chain: chain, uniforms: &passUniforms)
             renderer.draw(program, passUniforms, channels: channels, into: chain.drawTarget(pass.id))
             chain.finishPass(pass.id)
-            if scene.allChannels.contains(where: { $0.source == .buffer(pass.id) && $0.sampling.filter == .mipmap }) {
-                chain.newest[pass.id]!.generateMipmaps()
-            }
+            if chain.mipmapped.contains(pass.id) { chain.newest[pass.id]!.generateMipmaps() }
         }
         chain.finishStep(time: time, serial: drawSerial)
     }
@@ -139,10 +144,25 @@ extension DemoRenderer {
     /// The buffers of a scene at the output size (made again, cleared, when the size or the buffers change).
     func bufferChain(for scene: Demo.Scene) throws -> BufferChain {
         let ids = scene.buffers.map(\.id)
-        if let chain = chains[scene.name], chain.size == renderer.size, chain.buffers == Set(ids) { return chain }
-        let chain = try BufferChain(size: renderer.size, buffers: ids)
+        let mipmapped = Set(scene.allChannels.compactMap { input -> Demo.BufferID? in
+            if case let .buffer(id) = input.source, input.sampling.filter == .mipmap { return id } else { return nil }
+        })
+        if let chain = chains[scene.name], chain.size == renderer.size, chain.buffers == Set(ids), chain.mipmapped == mipmapped {
+            return chain
+        }
+        chains[scene.name] = nil // its targets go before the new ones are made
+        let chain = try BufferChain(size: renderer.size, buffers: ids, mipmapped: mipmapped)
         chains[scene.name] = chain
         return chain
+    }
+
+    /// Lets go of the buffers of scenes this frame did not draw: entering a
+    /// scene again starts it cleared anyway (live) or replays it (offline), and
+    /// float targets are large (two per buffer, 15 MB each at 1280x720).
+    func releaseBuffers(keeping drawn: [Int]) {
+        guard !chains.isEmpty else { return }
+        let names = Set(drawn.map { demo.scenes[$0].name })
+        for name in chains.keys where !names.contains(name) { chains[name] = nil }
     }
 
     /// The textures behind a pass's channels; sets iChannelTime for music channels.

@@ -97,10 +97,55 @@ func benchmarkMultipass() throws {
     for t in [0.0, 1, 2, 4] {
         engine = try Engine(folder: folder, options: Engine.Options(mode: .offline, size: size, environment: [:]))
         let t0 = now()
-        _ = try engine.renderImage(at: t)
+        let image = try engine.renderImage(at: t)
         let seconds = now() - t0
+        guard image.pixels.contains(where: { $0 != 0 }) else { fail("the replayed frame at \(t) s is empty") }
         print("  T = \(fmt(t, 0)) s: \(fmt(seconds * 1000, 0)) ms")
         perSecond.append(seconds)
     }
     print("  replay cost: \(fmt((perSecond[3] - perSecond[0]) / 4, 2)) s per second of scene (\(fmt((perSecond[3] - perSecond[0]) / 4 / 60 * 1000, 1)) ms per frame replayed)")
+}
+
+/// A sound shader like the ones demosceners write: a kick, a bass line and a
+/// detuned lead of eight harmonics, a few dozen operations per sample.
+let soundShader = """
+    float note(float n) { return 440.0 * exp2((n - 69.0) / 12.0); }
+    vec2 mainSound(int samp, float time) {
+        float beat = time * 2.0, b = fract(beat);
+        float kick = sin(6.2831 * 50.0 * b - 20.0 * exp(-b * 30.0)) * exp(-b * 6.0);
+        float bassNote = note(36.0 + 3.0 * mod(floor(beat / 4.0), 4.0));
+        float bass = 0.3 * sin(6.2831 * bassNote * time + 2.0 * sin(6.2831 * bassNote * 2.0 * time)) * exp(-fract(beat * 2.0) * 3.0);
+        vec2 lead = vec2(0.0);
+        for (int h = 1; h <= 8; h++) {
+            float f = note(60.0 + 7.0 * mod(floor(beat), 3.0)) * float(h);
+            lead += vec2(sin(6.2831 * f * 1.003 * time), sin(6.2831 * f * 0.997 * time)) / float(h * h);
+        }
+        return 0.4 * kick + bass + 0.15 * lead * exp(-fract(beat) * 2.0);
+    }
+    """
+
+func benchmarkSoundShader() throws {
+    let root = NSTemporaryDirectory() + "rasterbar-bench-sound-\(getpid())"
+    try? FileManager.default.removeItem(atPath: root)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(atPath: root + "/Shaders", withIntermediateDirectories: true)
+    print("sound shader (kick, FM bass, 8-harmonic stereo lead) rendered for the demo's length, 44100 Hz stereo; 5 runs, each a fresh engine and new text")
+    var perMinute: [Double] = []
+    for run in 0..<5 {
+        // New text every run: neither Mesa's cache nor ours may answer.
+        try FileIO.writeAtomically(Array((soundShader + "\n// edit \(run) \(getpid())\n").utf8), to: root + "/Shaders/sound.glsl")
+        try FileIO.writeAtomically(Array("void mainImage(out vec4 c, in vec2 f) { c = vec4(0.0); }".utf8), to: root + "/Shaders/s.frag")
+        try FileIO.writeAtomically(Array("""
+            {"meta": {"title": "sound", "resolution": [64, 64], "duration": 60, "music": {"shader": "Shaders/sound.glsl"}},
+             "scenes": [{"name": "s", "start": 0, "end": 60, "shader": "Shaders/s.frag"}]}
+            """.utf8), to: root + "/demo.json")
+        let engine = try Engine(folder: try DemoFolder.load(root + "/demo.json"), options: Engine.Options(mode: .offline, environment: [:]))
+        let t0 = now()
+        guard let (_, clip) = try engine.renderer.validMusic() else { fail("no music rendered") }
+        let seconds = now() - t0
+        perMinute.append(seconds)
+        if run == 0 { print("  \(clip.frames) sample frames") }
+    }
+    let m = median(perMinute)
+    print("  60 s of sound: median \(fmt(m * 1000, 0)) ms (min \(fmt(perMinute.min()! * 1000, 0)), max \(fmt(perMinute.max()! * 1000, 0))): \(fmt(60 / m, 0)) x real time")
 }

@@ -181,7 +181,10 @@ do {
         try benchmarkShardsAnd4K()
     }
     if only == nil || only == "rocket" { try benchmarkRocket() }
-    if only == nil || only == "shadertoy" { try benchmarkMultipass() }
+    if only == nil || only == "shadertoy" {
+        try benchmarkMultipass()
+        try benchmarkSoundShader()
+    }
     if only == nil || only == "music" {
         try benchmarkSpectrum()
         try benchmarkFramesWithMusic()

@@ -10,7 +10,7 @@ struct RasterbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rasterbar",
         abstract: "A live-coding demo engine: plays demo.json in a window and renders frames headless.",
-        subcommands: [Play.self, Render.self, Encode.self, Check.self, TempoCommand.self, RocketCommand.self, PackCommand.self, CacheCommand.self],
+        subcommands: [Play.self, Render.self, Encode.self, Check.self, TempoCommand.self, RocketCommand.self, ImportCommand.self, PackCommand.self, CacheCommand.self],
         defaultSubcommand: Play.self
     )
 }
@@ -54,7 +54,8 @@ struct Play: ParsableCommand {
         discussion: """
             Keys: Space pause, Left/Right seek 1 s (Shift: 10 s), Up/Down next/previous scene,
             Home restart, L loop the current scene, R reload everything, F fullscreen,
-            Tab overlay (time, bar:beat, scene, fps), Esc quit.
+            Tab overlay (time, bar:beat, scene, fps), Esc quit. Other keys reach scenes reading the
+            "keyboard" channel; F1 hands every key to the scene (again: back to the player).
             """)
 
     @OptionGroup var target: DemoArgument
@@ -80,7 +81,7 @@ struct Play: ParsableCommand {
     @Flag(help: "Write every load, reload, error and reloaded frame as a JSON line on stdout.")
     var events = false
 
-    @Flag(help: "Read commands from stdin, one JSON object per line (seek, pause, play, reload, status, setTrack, clearTrack, saveTracks, snapshot, quit); replies go to stdout.")
+    @Flag(help: "Read commands from stdin, one JSON object per line (seek, pause, play, reload, status, setTrack, clearTrack, saveTracks, snapshot, key, quit); replies go to stdout.")
     var control = false
 
     @Option(help: "Write the first frame after each reload to this PNG.")
@@ -411,6 +412,74 @@ struct RocketCommand: ParsableCommand {
                 let written = try TrackWriter.write(changed, into: try FileIO.read(folder.file), file: folder.file)
                 try FileIO.writeAtomically(written, to: folder.file, keepingModeOf: folder.file)
                 print("merged \(changed.count) of the document's \(tracks.count) tracks into \(folder.file): \(changed.map(\.name).sorted().joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Bring a piece from elsewhere into a demo as a scene.",
+        subcommands: [Shadertoy.self])
+
+    struct Shadertoy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a Shadertoy shader (its JSON export) as a scene: its passes go to Shaders/NAME/, the scene into demo.json.",
+            discussion: """
+                The export is the JSON of one shader: the API's answer (https://www.shadertoy.com/api/v1/shaders/ID?key=KEY) \
+                or the site's own JSON. Buffers, Common, the keyboard and Shadertoy's noise media come across; what cannot \
+                (photo textures, videos, the webcam, the microphone, music streams, cubemap passes) is listed with what \
+                stands in for it. A Sound pass becomes the demo's music when it has none. A demo that does not exist yet \
+                is made (1280x720, 60 fps).
+                """)
+
+        @Argument(help: "The Shadertoy export (.json).")
+        var export: String
+
+        @OptionGroup var target: DemoArgument
+
+        @Option(help: "Name of the scene and of its folder under Shaders/ (default: from the shader's title).")
+        var name: String?
+
+        @Option(help: "Start of the scene in seconds (default: where the last scene ends).")
+        var start: Double?
+
+        @Option(help: "End of the scene in seconds (default: 20 seconds after its start).")
+        var end: Double?
+
+        @Flag(help: "Overwrite Shaders/NAME/ and replace a scene of that name.")
+        var force = false
+
+        func run() throws {
+            try reportingErrors {
+                let (demoFile, root) = DemoFolder.locate(target.demo)
+                let existing = FileIO.isFile(demoFile) ? try FileIO.read(demoFile) : nil
+                let result = try ShadertoyImport.transform(
+                    export: try FileIO.read(export), exportName: export, demo: existing, demoFile: demoFile,
+                    options: ShadertoyImport.Options(name: name, start: start, end: end, force: force))
+                let folder = root + "/" + result.folder
+                if FileManager.default.fileExists(atPath: folder), !force {
+                    throw RasterbarError(.outputNotWritable, "\(result.folder)/ already exists", at: root,
+                                         hint: "import under another --name, or overwrite it with --force")
+                }
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw RasterbarError(.outputNotWritable, "cannot make the folder \(result.folder)", at: root, hint: "check that \(root) is writable")
+                }
+                // The pass files first, demo.json last: it never names a file that is not there yet.
+                for file in result.files { try FileIO.writeAtomically(file.bytes, to: root + "/" + file.path) }
+                if existing == nil {
+                    try FileIO.writeAtomically(result.demoJSON, to: demoFile)
+                } else {
+                    try FileIO.writeAtomically(result.demoJSON, to: demoFile, keepingModeOf: demoFile)
+                }
+                // An earlier import's passes this one has not (its Buffer C, a stand-in) go.
+                let written = Set(result.files.map { $0.path.split(separator: "/").last.map(String.init) ?? $0.path })
+                for stale in ShadertoyImport.fileNames where !written.contains(stale) { try? FileManager.default.removeItem(atPath: folder + "/" + stale) }
+                print(result.summary)
+                for note in result.notes { print(note) }
             }
         }
     }

@@ -125,4 +125,37 @@ final class ControlChannelTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains(#""command":"seek","time":4,"#), result.stdout)
         XCTAssertTrue(result.stdout.contains(#""event":"quit""#), result.stdout)
     }
+
+    /// Shadertoy's keyboard texture through the control channel: row 0 (down) and row 2 (toggled) in snapshots.
+    func testKeysReachTheKeyboardChannel() throws {
+        let d = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"resolution": [16, 16], "duration": 600}, "scenes": [{"name": "s", "start": 0, "end": 600, "shader": "Shaders/s.frag", "channels": ["keyboard"]}]}"#,
+            "Shaders/s.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(texelFetch(iChannel0, ivec2(32, 0), 0).x, 0.0, texelFetch(iChannel0, ivec2(32, 2), 0).x, 1.0); }",
+        ])
+        let player = try LiveProcess(["play", "--headless", "--events", "--control", "--paused", d.demoFile])
+        defer { player.stop() }
+        XCTAssertNotNil(player.waitForLine(containing: [#""event":"frame""#]), "\(player.output)")
+        func snapshot(_ name: String) throws -> (down: UInt8, toggled: UInt8) {
+            let mark = player.output.count
+            player.send(#"{"command":"snapshot","path":"\#(d.path(name))"}"#)
+            XCTAssertNotNil(player.waitForLine(containing: [#""event":"snapshot""#], after: mark), "\(player.output.suffix(3))")
+            let p = try Image(pngFile: d.path(name)).pixel(x: 0, y: 0)
+            return (p.r, p.b)
+        }
+        let mark = player.output.count
+        player.send(#"{"command":"key","code":32,"down":true}"#)
+        let answer = try XCTUnwrap(player.waitForLine(containing: [#""command":"key""#], after: mark))
+        XCTAssertTrue(player.output[answer].contains(#""event":"ok""#), player.output[answer])
+        var keys = try snapshot("down.png")
+        XCTAssertEqual(keys.down, 255, "space is down")
+        XCTAssertEqual(keys.toggled, 255, "and toggled on")
+        player.send(#"{"command":"key","code":32,"down":false}"#)
+        keys = try snapshot("up.png")
+        XCTAssertEqual(keys.down, 0)
+        XCTAssertEqual(keys.toggled, 255, "a toggle stays until the next press")
+        let bad = player.output.count
+        player.send(#"{"command":"key","code":300,"down":true}"#)
+        let refused = try XCTUnwrap(player.waitForLine(containing: [#""event":"error""#], after: bad))
+        XCTAssertTrue(player.output[refused].contains("key code from 0 to 255"), player.output[refused])
+    }
 }

@@ -131,4 +131,19 @@ final class EngineTests: XCTestCase {
         for i in 1...120 { counter.tick(at: 100.001 + Double(i) / 60) }
         XCTAssertEqual(counter.perSecond, 60)
     }
+
+    /// Each engine with its own context (as the benchmarks and tools make
+    /// them): one going away must not delete the other's framebuffers, whose
+    /// names repeat across contexts.
+    func testAnEngineGoingAwayLeavesAnotherEnginesFramesAlone() throws {
+        let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(0.2, 0.4, 0.6, 1.0); }"))
+        defer { sharedContext.makeCurrent() }
+        let folder = try DemoFolder.load(d.demoFile)
+        var first: Engine? = try Engine(folder: folder, options: Engine.Options(mode: .offline))
+        XCTAssertEqual(try first?.renderImage(at: 1).pixel(x: 3, y: 3).g, 102)
+        let second = try Engine(folder: folder, options: Engine.Options(mode: .offline))
+        first = nil
+        let p = try second.renderImage(at: 1).pixel(x: 3, y: 3)
+        XCTAssertEqual([p.r, p.g, p.b, p.a], [51, 102, 153, 255])
+    }
 }

@@ -9,10 +9,11 @@ import CGLFW
 
 final class ShadertoyPassesTests: XCTestCase {
     /// A demo folder with one shader scene (start 0, end 10, 60 fps, 16x8) written from `scene` members and files.
-    func demo(_ scene: String, files: [String: String] = [:], resolution: String = "[16, 8]") throws -> TemporaryDemo {
+    func demo(_ scene: String, files: [String: String] = [:], resolution: String = "[16, 8]", tracks: String = "{}") throws -> TemporaryDemo {
         try TemporaryDemo(self, files: files.merging(["demo.json": """
             {"meta": {"title": "t", "resolution": \(resolution), "fps": 60},
-             "scenes": [{"name": "toy", "start": 0, "end": 10, "shader": "Shaders/image.glsl", \(scene)}]}
+             "scenes": [{"name": "toy", "start": 0, "end": 10, "shader": "Shaders/image.glsl", \(scene)}],
+             "tracks": \(tracks)}
             """]) { a, _ in a })
     }
 
@@ -106,17 +107,38 @@ final class ShadertoyPassesTests: XCTestCase {
         XCTAssertEqual(Int(p.b), 128, accuracy: 1, "a buffer keeps the alpha its pass wrote")
     }
 
-    func testRenderAtATimeEqualsTheExportedFrameOfAFeedbackScene() throws {
-        let d = try demo(#""channels": ["buffer:A"], "buffers": {"A": {"shader": "Shaders/a.glsl", "channels": ["buffer:A"]}}"#, files: [
-            // A smear that depends on every frame before it.
-            "Shaders/a.glsl": """
+    func testABlurChainReadsBuffersWithTheirWrapAndMipmaps() throws {
+        // A: 1 in column 0. B: a 1-2-1 blur of A read with repeat. The image reads B at two
+        // texels and at its last mipmap level (the mean of B).
+        let d = try demo(#""channels": [{"source": "buffer:B", "filter": "mipmap"}], "buffers": {"A": {"shader": "Shaders/a.glsl"}, "B": {"shader": "Shaders/b.glsl", "channels": [{"source": "buffer:A", "wrap": "repeat", "filter": "nearest"}]}}"#, files: [
+            "Shaders/a.glsl": "void mainImage(out vec4 c, in vec2 f) { c = vec4(f.x < 1.0 ? 1.0 : 0.0); }",
+            "Shaders/b.glsl": """
                 void mainImage(out vec4 c, in vec2 f) {
-                    vec4 old = texture(iChannel0, (f + vec2(1.0, 0.0)) / iResolution.xy);
-                    c = mix(old, vec4(0.5 + 0.5 * sin(iTime * 7.0 + f.x), fract(f.y * 0.37 + iTime), 0.3, 1.0), 0.2);
+                    vec2 px = 1.0 / iResolution.xy, uv = f * px;
+                    c = 0.25 * texture(iChannel0, uv - vec2(px.x, 0.0)) + 0.5 * texture(iChannel0, uv) + 0.25 * texture(iChannel0, uv + vec2(px.x, 0.0));
                 }
                 """,
-            "Shaders/image.glsl": "void mainImage(out vec4 c, in vec2 f) { c = texture(iChannel0, f / iResolution.xy); }",
-        ], resolution: "[32, 16]")
+            "Shaders/image.glsl": "void mainImage(out vec4 c, in vec2 f) { c = vec4(texelFetch(iChannel0, ivec2(15, 0), 0).r, texelFetch(iChannel0, ivec2(0, 0), 0).r, textureLod(iChannel0, vec2(0.5), 4.0).r, 1.0); }",
+        ])
+        let p = try render(d, at: 0.5).pixel(x: 0, y: 0)
+        XCTAssertEqual(p.r, 64, "column 15 wraps round to column 0's 1 (0.25); clamped it would be 0")
+        XCTAssertEqual(p.g, 128, "column 0: half its own 1, and column -1 wraps to 15's 0 (clamped it would be 0.75)")
+        XCTAssertEqual(p.b, 16, "the 1x1 mipmap level is B's mean: 8 rows of 1.0 over 128 texels (0.0625)")
+    }
+
+    func testRenderAtATimeEqualsTheExportedFrameOfAFeedbackScene() throws {
+        let d = try demo(#""channels": ["buffer:A"], "buffers": {"A": {"shader": "Shaders/a.glsl", "channels": ["buffer:A"]}}"#, files: [
+            // A smear that depends on every frame before it, driven by a track as demos drive them.
+            "Shaders/a.glsl": """
+                uniform float k;
+                void mainImage(out vec4 c, in vec2 f) {
+                    vec4 old = texture(iChannel0, (f + vec2(1.0, 0.0)) / iResolution.xy);
+                    c = mix(old, vec4(0.5 + 0.5 * sin(iTime * 7.0 + f.x), fract(f.y * 0.37 + iTime), k, 1.0), 0.2);
+                    c.a = old.a + k * 0.01;
+                }
+                """,
+            "Shaders/image.glsl": "void mainImage(out vec4 c, in vec2 f) { vec4 v = texture(iChannel0, f / iResolution.xy); c = vec4(v.rg, v.a, 1.0); }",
+        ], resolution: "[32, 16]", tracks: #"{"k": [[0, 0], [1, 1]]}"#)
         let out = d.path("frames")
         let result = try runRasterbar(["render", d.demoFile, "--from", "0", "--to", "0.2", "--out", out + "/", "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -175,6 +197,28 @@ final class ShadertoyPassesTests: XCTestCase {
             let p = frame.pixel(x: i, y: 0)
             XCTAssertEqual([p.r, p.g, p.b], [UInt8(40 * (i + 1)), 255 - UInt8(40 * (i + 1)), UInt8(i)], "face \(i)")
         }
+    }
+
+    func testCubemapFacesAreUprightAndFilteredAcrossTheirEdges() throws {
+        // +X red, +Y blue, the rest black; +Z red on its top half, green below.
+        let d = try demo(#""channels": [{"cubemap": ["px.png", "k.png", "py.png", "k.png", "pz.png", "k.png"], "filter": "linear"}]"#, files: [
+            "Shaders/image.glsl": """
+                void mainImage(out vec4 c, in vec2 f) {
+                    c = vec4(texture(iChannel0, f.x < 8.0 ? vec3(1.0, 0.999, 0.0) : (f.y < 4.0 ? vec3(0.0, 0.6, 1.0) : vec3(0.0, -0.6, 1.0))).rgb, 1.0);
+                }
+                """,
+        ])
+        let solid = { (rgb: [UInt8]) in Image(width: 4, height: 4, pixels: (rgb + [255]).repeated(16)) }
+        try solid([255, 0, 0]).writePNG(to: d.path("px.png"))
+        try solid([0, 0, 255]).writePNG(to: d.path("py.png"))
+        try solid([0, 0, 0]).writePNG(to: d.path("k.png"))
+        try Image(width: 4, height: 4, pixels: [255, 0, 0, 255].repeated(8) + [0, 255, 0, 255].repeated(8)).writePNG(to: d.path("pz.png"))
+        let frame = try render(d, at: 0)
+        let edge = frame.pixel(x: 2, y: 2)
+        XCTAssertEqual(Int(edge.r), 128, accuracy: 24, "on the edge between +X and +Y, half of each (seamless, as in GLSL ES)")
+        XCTAssertEqual(Int(edge.b), 128, accuracy: 24)
+        XCTAssertEqual(frame.pixel(x: 12, y: 7).r, 255, "looking up (y 0.6) on +Z sees the face's top rows (fragCoord y < 4 is the image's bottom)")
+        XCTAssertEqual(frame.pixel(x: 12, y: 0).g, 255, "looking down sees its bottom rows")
     }
 
     func testAVolumeSamplesItsLayers() throws {

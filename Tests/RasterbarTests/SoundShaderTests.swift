@@ -57,11 +57,14 @@ final class SoundShaderTests: XCTestCase {
         XCTAssertEqual(first.value.samples[2 * 100 + 1], 0.25 * sin(6.2831853 * 220 * Float(100) / 44100), accuracy: 2e-3)
         try d.write("Shaders/sound.glsl", "vec2 mainSound(int samp, float time) { return vec2(0.125); }")
         let deadline = Date().addingTimeInterval(5)
+        var renderedAside = false
         while first.value.samples[1] != 0.125, Date() < deadline {
             engine.sync()
-            usleep(10_000)
+            renderedAside = renderedAside || first.isLoading
+            usleep(1_000)
         }
         XCTAssertEqual(first.value.samples[1], 0.125, "the music reloaded with the new shader's samples")
+        XCTAssertTrue(renderedAside, "a live engine renders the sound off the render thread: the old music played meanwhile")
         XCTAssertTrue(log.events.contains { if case let .reload(_, key, _, _) = $0 { return key.path == "Shaders/sound.glsl" } else { return false } })
         // A broken save keeps the last good music and names the line.
         try d.write("Shaders/sound.glsl", "vec2 mainSound(int samp, float time) {\n    return nonsense;\n}")
@@ -82,6 +85,19 @@ final class SoundShaderTests: XCTestCase {
         let wav = try AudioClip.decode(Array(try Data(contentsOf: URL(fileURLWithPath: d.path("frames/audio.wav")))), name: "audio.wav")
         XCTAssertEqual(wav.frames, 22050)
         XCTAssertEqual(wav.samples[2 * 300], 0.5 * sin(6.2831853 * 440 * Float(300) / 44100), accuracy: 1e-3, "16-bit WAV of the shader's samples")
+    }
+
+    func testCheckCompilesASoundShaderAsMusicWhateverItsFileIsCalled() throws {
+        // A .frag sound shader and Common would fail as standalone fullscreen shaders.
+        let d = try TemporaryDemo(self, files: [
+            "demo.json": #"{"meta": {"duration": 1, "music": {"shader": "Shaders/sound.frag", "common": "Shaders/c.frag"}}, "scenes": [{"name": "s", "start": 0, "end": 1, "shader": "Shaders/s.frag"}]}"#,
+            "Shaders/s.frag": "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }",
+            "Shaders/c.frag": "const float LEVEL = 0.25;",
+            "Shaders/sound.frag": "vec2 mainSound(int samp, float time) { return vec2(LEVEL); }",
+        ])
+        let check = try runRasterbar(["check", d.demoFile])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(check.stdout.contains("1 sound shader"), check.stdout)
     }
 
     func testABrokenSoundShaderIsNamedByCheckAndStopsAnExport() throws {

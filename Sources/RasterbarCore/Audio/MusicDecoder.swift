@@ -1,9 +1,10 @@
 // Decoding a soundtrack takes long enough (a five-minute OGG: around half a
 // second) to stall the picture if the GL thread did it, at start and at every
-// save of a new mix. A live engine registers this service with its store: the
-// music then decodes on a queue of its own, the last good mix (or silence)
-// plays meanwhile, and the finished decode reloads the resource like any
-// other save. Renders and checks register nothing and decode inline.
+// save of a new mix; so does rendering a sound shader. A live engine registers
+// this service with its store: the music then decodes (or renders) on a queue
+// of its own, the last good mix (or silence) plays meanwhile, and the finished
+// work reloads the resource like any other save. Renders and checks register
+// nothing and decode inline.
 import Dispatch
 import Synchronization
 
@@ -27,7 +28,12 @@ public final class MusicDecoder: Sendable {
 
     /// The clip of `bytes` if it is decoded; otherwise starts decoding it and throws `StillLoading`.
     public func clip(of bytes: [UInt8], key: ResourceKey) throws -> AudioClip {
-        let hash = contentHash(bytes)
+        try clip(key: key, hash: contentHash(bytes), doing: "decoding") { try AudioClip.decode(bytes, name: key.path) }
+    }
+
+    /// The clip `make` makes for the content identified by `hash` if it is made;
+    /// otherwise starts making it on the decoder's queue and throws `StillLoading`.
+    public func clip(key: ResourceKey, hash: UInt64, doing: String, make: @escaping @Sendable () throws -> AudioClip) throws -> AudioClip {
         let ready = state.withLock { s -> Result<AudioClip, RasterbarError>? in
             if let done = s.finished[key], done.hash == hash {
                 s.finished[key] = nil
@@ -36,7 +42,7 @@ public final class MusicDecoder: Sendable {
             if s.running[key] != hash {
                 s.running[key] = hash
                 queue.async { [self] in
-                    let result = Result { try AudioClip.decode(bytes, name: key.path) }.mapError {
+                    let result = Result { try make() }.mapError {
                         $0 as? RasterbarError ?? RasterbarError(.invalidMusic, "\($0)", at: key.path)
                     }
                     state.withLock { s in
@@ -50,7 +56,7 @@ public final class MusicDecoder: Sendable {
             }
             return nil
         }
-        guard let ready else { throw StillLoading("decoding \(key.path)") }
+        guard let ready else { throw StillLoading("\(doing) \(key.path)") }
         return try ready.get()
     }
 
