@@ -142,25 +142,10 @@ func benchmarkPack() throws {
     viewer["XDG_RUNTIME_DIR"] = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"]
     /// Launch to the first `frame` event, ms.
     func firstFrame(_ arguments: [String], environment: [String: String], program: String? = nil) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program ?? pack + "/run")
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        let t0 = now()
-        try process.run()
-        var text = ""
-        while !text.contains(#""event":"frame""#) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        guard let ms = try millisecondsToFirstFrame(program ?? pack + "/run", arguments, environment: environment) else {
+            fail("the pack drew no frame: \(arguments)")
         }
-        let elapsed = (now() - t0) * 1000
-        process.waitUntilExit()
-        guard text.contains(#""event":"frame""#) else { fail("the pack drew no frame: \(arguments)") }
-        return elapsed
+        return ms
     }
     let headless = { (start: String) in ["play", "--headless", "--events", "--frames", "2", "--start", start] }
     let first = try firstFrame(headless("17"), environment: viewer)

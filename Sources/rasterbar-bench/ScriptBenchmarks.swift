@@ -255,27 +255,34 @@ func benchmarkColdStart() throws {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rasterbar").path
     guard FileManager.default.isExecutableFile(atPath: executable) else { fail("build rasterbar first: \(executable)") }
     func launch(start: Double) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["play", "--headless", "--events", "--frames", "2", "--start", String(start), demoPath]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        let t0 = now()
-        try process.run()
-        var text = ""
-        while !text.contains(#""event":"frame""#) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let elapsed = (now() - t0) * 1000
-        process.waitUntilExit()
-        return elapsed
+        try millisecondsToFirstFrame(executable, ["play", "--headless", "--events", "--frames", "2", "--start", String(start), demoPath]) ?? 0
     }
     _ = try launch(start: 0) // fills the cache if it is cold
     for (label, start) in [("first frame in a shader scene (t = 0)", 0.0), ("first frame in a script scene (t = 17)", 17.0)] {
         let runs = try (0..<5).map { _ in try launch(start: start) }
         print("  \(label.padding(to: 40))  median \(fmt(median(runs))) ms  max \(fmt(runs.max() ?? 0)) ms  (5 launches)")
     }
+}
+
+/// Milliseconds from launching `program` with `arguments` (a player with
+/// `--events`) to its first `frame` event, or nil if it drew none.
+func millisecondsToFirstFrame(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Double? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    let t0 = now()
+    try process.run()
+    var text = ""
+    while !text.contains(#""event":"frame""#) {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        text += String(decoding: chunk, as: UTF8.self)
+    }
+    let elapsed = (now() - t0) * 1000
+    process.waitUntilExit()
+    return text.contains(#""event":"frame""#) ? elapsed : nil
 }

@@ -148,27 +148,7 @@ final class PackTests: XCTestCase {
     /// `play --fullscreen` (what a pack's `run` does): the window covers the
     /// screen, whose size differs from the 1280x720 window `play` opens otherwise.
     func testPlayFullscreenCoversTheScreen() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else {
-            throw XCTSkip("Xvfb is not installed (apt-get install xvfb): fullscreen is not exercised")
-        }
-        let xvfb = Process()
-        xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
-        xvfb.arguments = ["-displayfd", "1", "-screen", "0", "1600x900x24", "-nolisten", "tcp"]
-        let out = Pipe()
-        xvfb.standardOutput = out
-        xvfb.standardError = FileHandle.nullDevice
-        try xvfb.run()
-        defer {
-            xvfb.terminate()
-            xvfb.waitUntilExit()
-        }
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let display = ":" + text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let display = try startXvfb(screen: "1600x900x24")
         let d = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
             shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0, 0.5, 0.0, 1.0); }", resolution: "[320, 180]"))
         for (flags, size) in [(["--fullscreen"], [1600, 900]), ([], [1280, 720])] {

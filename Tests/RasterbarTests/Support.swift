@@ -239,7 +239,7 @@ final class LiveProcess {
 
 extension XCTestCase {
     /// Starts Xvfb on a free display; returns the display name.
-    func startXvfb() throws -> String {
+    func startXvfb(screen: String = "1280x720x24") throws -> String {
         let candidates = ["/usr/bin/Xvfb", "/usr/local/bin/Xvfb"]
         guard let xvfb = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("Xvfb is not installed (apt-get install xvfb): the windowed path is not exercised")
@@ -247,7 +247,7 @@ extension XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: xvfb)
         // -displayfd: Xvfb picks a free display and writes its number to stdout.
-        process.arguments = ["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"]
+        process.arguments = ["-displayfd", "1", "-screen", "0", screen, "-nolisten", "tcp"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
