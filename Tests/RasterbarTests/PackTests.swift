@@ -9,7 +9,7 @@
 import Foundation
 import XCTest
 import RasterbarCore
-import RasterbarHost
+@testable import RasterbarHost
 
 final class PackTests: XCTestCase {
     /// A folder removed when the test ends.
@@ -235,5 +235,79 @@ final class PackTests: XCTestCase {
         let with = try runProgram(copy, ["render", demo.demoFile, "--time", "0.5", "--out", dir + "/yes.png"], environment: env)
         XCTAssertEqual(with.status, 0, with.stderr)
         XCTAssertEqual(try Image(pngFile: dir + "/yes.png").pixel(x: 4, y: 4).b, 204)
+    }
+
+    // MARK: The launcher, with a stand-in engine
+
+    /// A pack whose engine is a shell script that says what it was given
+    /// (`engine PID demo=... ld=... args=...`), or, asked `wait FILE`, writes
+    /// its pid to FILE and becomes `sleep`.
+    func fakePack(at folder: String) throws {
+        let manifest = PackManifest(title: "Fake", author: nil, resolution: [8, 8], demo: "demo/demo.json", engineBuild: "release",
+                                    toolchain: "none", created: "now", scripts: [], files: ["demo.json"], runtimeLibraries: [], systemLibraries: [])
+        try FileManager.default.createDirectory(atPath: folder + "/engine/lib", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/demo", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: folder + "/demo/demo.json"))
+        try Data(PackLauncher.script(manifest, font: nil).utf8).write(to: URL(fileURLWithPath: folder + "/run"))
+        try Data("""
+            #!/bin/sh
+            if [ "$1" = wait ]; then echo $$ > "$2"; exec sleep 30; fi
+            echo "engine $$ demo=$RASTERBAR_DEMO ld=${LD_LIBRARY_PATH-} command=$RASTERBAR_COMMAND args=$*"
+
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/engine/rasterbar"))
+        chmod(folder + "/run", 0o755)
+        chmod(folder + "/engine/rasterbar", 0o755)
+    }
+
+    /// `run` called through links (absolute, relative, a chain), from another
+    /// folder, in a pack whose path has a space, finds its own pack.
+    func testTheLauncherFindsItsPackThroughLinks() throws {
+        let dir = try scratch()
+        let pack = dir + "/my packs/demo one"
+        try fakePack(at: pack)
+        let bin = dir + "/bin", elsewhere = dir + "/elsewhere"
+        for folder in [bin, elsewhere] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: bin + "/absolute", withDestinationPath: pack + "/run")
+        try fm.createSymbolicLink(atPath: bin + "/relative", withDestinationPath: "../my packs/demo one/run")
+        try fm.createSymbolicLink(atPath: bin + "/chain", withDestinationPath: "relative")
+        let env = ["PATH": "/usr/bin:/bin"]
+        for call in [pack + "/run", bin + "/absolute", bin + "/relative", bin + "/chain"] {
+            let result = try runProgram(call, ["check", "a b"], environment: env, directory: elsewhere)
+            XCTAssertEqual(result.status, 0, "\(call): \(result.stderr)")
+            XCTAssertTrue(result.stdout.hasPrefix("engine ") && result.stdout.contains("demo=\(pack)/demo/demo.json ")
+                          && result.stdout.contains("command=\(call) args=check a b\n"), "\(call): \(result.stdout)")
+        }
+        // Called by its name on PATH, from another folder.
+        let named = try runProgram("/bin/sh", ["-c", "relative check"], environment: ["PATH": bin + ":/usr/bin:/bin"], directory: elsewhere)
+        XCTAssertTrue(named.stdout.contains("demo=\(pack)/demo/demo.json "), named.stdout + named.stderr)
+        // The packed runtime comes before LD_LIBRARY_PATH; without one, none is set.
+        let ld = try runProgram(bin + "/absolute", ["check"], environment: ["PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": "/elsewhere/lib"])
+        XCTAssertTrue(ld.stdout.contains("ld=\(pack)/engine/lib:/elsewhere/lib "), ld.stdout)
+        XCTAssertTrue(named.stdout.contains("ld= "), named.stdout)
+    }
+
+    /// The engine replaces the launcher: ending the launcher's process ends the demo.
+    func testKillingTheLauncherEndsTheEngine() throws {
+        let dir = try scratch()
+        try fakePack(at: dir + "/pack")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dir + "/pack/run")
+        process.arguments = ["wait", dir + "/engine.pid"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        try process.run()
+        let deadline = monotonicSeconds() + 10
+        var engine: Int32?
+        while engine == nil, monotonicSeconds() < deadline {
+            engine = (try? String(contentsOfFile: dir + "/engine.pid", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if engine == nil { usleep(20_000) }
+        }
+        let pid = try XCTUnwrap(engine, "the engine did not start")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        usleep(100_000)
+        let alive = kill(pid, 0) == 0
+        if alive { kill(pid, SIGKILL) }
+        XCTAssertFalse(alive, "the engine (pid \(pid)) outlived its launcher (pid \(process.processIdentifier))")
     }
 }

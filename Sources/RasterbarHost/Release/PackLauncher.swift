@@ -58,18 +58,32 @@ enum PackLauncher {
             #
             # Needs Linux (\(architecture), glibc), OpenGL 4.1 (a GPU driver or Mesa) and, to play,
             # a display; no Swift toolchain. README.txt says more.
-            here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P) || exit 1
+
+            # The pack's folder: $0 may be a link (ln -s /path/pack/run ~/bin/demo), a relative one, a chain.
+            self=$0
+            while [ -L "$self" ]; do
+                link=$(readlink -- "$self") || break
+                case "$link" in
+                    /*) self=$link ;;
+                    *) self=$(dirname -- "$self")/$link ;;
+                esac
+            done
+            here=$(CDPATH= cd -- "$(dirname -- "$self")" && pwd -P) || exit 1
             engine="$here/\(manifest.engine)"
+            # The packed Swift runtime before any other (LD_LIBRARY_PATH outranks the engine's RUNPATH).
+            if [ -n "${LD_LIBRARY_PATH-}" ]; then LD_LIBRARY_PATH="$here/engine/lib:$LD_LIBRARY_PATH"; export LD_LIBRARY_PATH; fi
             RASTERBAR_DEMO="$here/\(manifest.demo)"
             RASTERBAR_PREBUILT="$here/scripts"
-            export RASTERBAR_DEMO RASTERBAR_PREBUILT
+            # The command the engine's hints show for `rasterbar` (this launcher, as it was called).
+            RASTERBAR_COMMAND=$0
+            export RASTERBAR_DEMO RASTERBAR_PREBUILT RASTERBAR_COMMAND
             \(font.map { "if [ -z \"${RASTERBAR_FONT-}\" ] && [ -f \"$here/engine/\($0)\" ]; then RASTERBAR_FONT=\"$here/engine/\($0)\"; export RASTERBAR_FONT; fi" } ?? "")
 
             play=
             case "${1-}" in
                 "") play=fullscreen ;;
                 --window) shift; play=window ;;
-                -h|--help|help) sed -n '3,12s/^# \\{0,1\\}//p' "$0"; echo; exec "$engine" --help ;;
+                -h|--help|help) sed -n '3,12s/^# \\{0,1\\}//p' "$self"; echo; exec "$engine" --help ;;
                 -*) play=fullscreen ;;
             esac
 
@@ -90,21 +104,21 @@ enum PackLauncher {
                 esac
             }
 
-            "$engine" "$@"
-            status=$?
-            if [ "$status" = 127 ] && [ ! -x "$engine" ]; then
+            # What the loader would lack, said before starting: the engine then replaces this shell
+            # (exec), so that ending the launcher ends the demo.
+            if [ ! -x "$engine" ]; then
                 echo "run: $engine is missing or not executable: unpack the whole folder again" >&2
-            elif [ "$status" = 127 ]; then
-                # The system's loader could not start the engine: say what this machine lacks.
-                missing=$(ldd "$engine" 2>/dev/null | sed -n 's/^[[:space:]]*\\([^[:space:]]*\\) => not found.*/\\1/p' | sort -u)
-                if [ -n "$missing" ]; then
-                    echo "run: this machine lacks libraries the demo needs:" >&2
-                    for lib in $missing; do echo "run:   $lib$(describe "$lib")" >&2; done
-                    \(packages.isEmpty ? "echo \"run: install them with the system's package manager\" >&2" : "echo \"run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))\" >&2")
-                    echo "run: (and for OpenGL without a GPU driver: libgl1-mesa-dri libglx-mesa0 libegl-mesa0)" >&2
-                fi
+                exit 127
             fi
-            exit "$status"
+            missing=$(ldd "$engine" 2>/dev/null | sed -n 's/^[[:space:]]*\\([^[:space:]]*\\) => not found.*/\\1/p' | sort -u)
+            if [ -n "$missing" ]; then
+                echo "run: this machine lacks libraries the demo needs:" >&2
+                for lib in $missing; do echo "run:   $lib$(describe "$lib")" >&2; done
+                \(packages.isEmpty ? "echo \"run: install them with the system's package manager\" >&2" : "echo \"run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))\" >&2")
+                echo "run: (and for OpenGL without a GPU driver: libgl1-mesa-dri libglx-mesa0 libegl-mesa0)" >&2
+                exit 127
+            fi
+            exec "$engine" "$@"
 
             """
     }
