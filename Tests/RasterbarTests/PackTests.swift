@@ -310,4 +310,55 @@ final class PackTests: XCTestCase {
         if alive { kill(pid, SIGKILL) }
         XCTAssertFalse(alive, "the engine (pid \(pid)) outlived its launcher (pid \(process.processIdentifier))")
     }
+
+    /// --force replaces an earlier pack, never another folder; the archive
+    /// follows the same rule, an earlier pack's archive does not outlive it,
+    /// and a killed pack's archive temporary is cleaned. (A shader-only demo:
+    /// no scripts to compile, and a README that lists none.)
+    func testForceReplacesOnlyAPackAndTheArchiveFollowsThePack() throws {
+        let dir = try scratch()
+        let demo = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
+            shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0, 0.5, 0.0, 1.0); }", resolution: "[8, 8]"))
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/precious", withIntermediateDirectories: true)
+        try Data("years of work".utf8).write(to: URL(fileURLWithPath: dir + "/precious/thesis.txt"))
+        let refused = try runRasterbar(["pack", demo.demoFile, "--out", dir + "/precious", "--force"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("is not a pack"), refused.stderr)
+        XCTAssertTrue(fm.fileExists(atPath: dir + "/precious/thesis.txt"), "--force removed a folder that was no pack")
+
+        // A killed --tar left its temporary: the next pack beside it removes it.
+        let parent = dir + "/my packs", out = parent + "/fresh"
+        try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let host = FileIO.temporaryTag.dropLast(String(getpid()).count + 1)
+        let stale = "\(parent)/.fresh.tar.gz.tmp-\(host)-\(ended.processIdentifier)"
+        try Data(count: 1000).write(to: URL(fileURLWithPath: stale))
+        let packed = try runRasterbar(["pack", demo.demoFile, "--out", out, "--tar"])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: stale), "a killed pack's archive temporary was left")
+        XCTAssertTrue(fm.fileExists(atPath: out + ".tar.gz"))
+        XCTAssertTrue(packed.stdout.contains("play it: '\(out)/run'   (--window for a window; '\(out)/run' render"), packed.stdout)
+        let readme = try String(contentsOfFile: out + "/README.txt", encoding: .utf8)
+        XCTAssertFalse(readme.contains("scripts/") || readme.contains("script(s)"), readme)
+        XCTAssertTrue(readme.contains(" files\n  engine/      the Rasterbar engine"), readme)
+
+        // Over the pack, without --tar: the pack is replaced, and the archive that matched the old one goes.
+        let again = try runRasterbar(["pack", demo.demoFile, "--out", out, "--force"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: out + ".tar.gz"), "an earlier pack's archive was left beside the new pack")
+        XCTAssertTrue(again.stderr.contains("removed fresh.tar.gz"), again.stderr)
+
+        // --tar does not overwrite an archive without --force.
+        try fm.removeItem(atPath: out)
+        try Data("someone's archive".utf8).write(to: URL(fileURLWithPath: out + ".tar.gz"))
+        let archive = try runRasterbar(["pack", demo.demoFile, "--out", out, "--tar"])
+        XCTAssertEqual(archive.status, 1)
+        XCTAssertTrue(archive.stderr.contains("fresh.tar.gz already exists"), archive.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + ".tar.gz", encoding: .utf8), "someone's archive")
+        XCTAssertFalse(fm.fileExists(atPath: out))
+    }
 }

@@ -33,6 +33,12 @@ enum PackLauncher {
     /// Quoted for sh inside single quotes.
     static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// A path as a person would type it into sh: as it is when that is safe, else quoted.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+,:@%=".unicodeScalars.contains($0) }
+        return plain ? text : quoted(text)
+    }
+
     static func script(_ manifest: PackManifest, font: String?) -> String {
         let title = manifest.title + (manifest.author.map { " by \($0)" } ?? "")
         let size = "\(manifest.resolution[0])x\(manifest.resolution[1])"
@@ -145,15 +151,13 @@ enum PackLauncher {
             What the machine needs
               Linux on \(architecture) with glibc, OpenGL 4.1 core (your GPU's driver, or Mesa:
               on Debian or Ubuntu libgl1-mesa-dri libglx-mesa0 libegl-mesa0) and a
-              display to play on. No Swift toolchain: the Swift runtime is in engine/lib,
-              and the scripts are compiled (scripts/).
+              display to play on. No Swift toolchain: the Swift runtime is in engine/lib\(manifest.scripts.isEmpty ? "." : ",\n  and the scripts are compiled (scripts/).")
               The libraries it takes from the system \(packages.isEmpty ? "are listed in pack.json (systemLibraries)." : "come from these Debian packages:\n    sudo apt-get install \(packages.joined(separator: " "))")
               If one is missing, ./run names it.
 
             Inside
               run          the launcher (a shell script)
-              demo/        the demo: \(manifest.files.count) files
-              scripts/     its \(manifest.scripts.count) scene script(s), compiled with -O, and their SDK
+              demo/        the demo: \(manifest.files.count) files\(manifest.scripts.isEmpty ? "" : "\n  scripts/     its \(manifest.scripts.count) scene script\(manifest.scripts.count == 1 ? "" : "s"), compiled with -O, and their SDK")
               engine/      the Rasterbar engine and the Swift runtime libraries
               pack.json    what is inside, and which system libraries it uses
 
