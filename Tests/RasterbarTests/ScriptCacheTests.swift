@@ -5,7 +5,7 @@
 import Foundation
 import XCTest
 import RasterbarCore
-import RasterbarHost
+@testable import RasterbarHost
 
 final class ScriptCacheTests: XCTestCase {
     func testSizes() {
@@ -233,5 +233,22 @@ final class ScriptCacheTests: XCTestCase {
         }
         XCTAssertTrue(cleaned.stdout.contains("left 3 entries Rasterbar did not make") && cleaned.stdout.contains("chromium")
                       && cleaned.stdout.contains("foreign.txt"), cleaned.stdout)
+    }
+
+    /// After a crash the generation before is marked in use before it is
+    /// looked for: a trim elsewhere cannot remove it between the two.
+    func testACrashFallbackIsMarkedInUseBeforeItIsLookedFor() throws {
+        let dir = NSTemporaryDirectory() + "rasterbar-fallback-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let recovery = ScriptRecovery(environment: [SupervisorLink.avoidKey: "Scripts/A.swift=\(dir)/new.so",
+                                                    SupervisorLink.fallbackKey: "Scripts/A.swift=\(dir)/old.so"])
+        var used: [String] = []
+        // The fallback is gone (another process's trim won): it was asked for all the same, first.
+        XCTAssertThrowsError(try recovery.library(for: "Scripts/A.swift", compiled: dir + "/new.so") { used.append($0) })
+        XCTAssertEqual(used, [dir + "/old.so"])
+        try Data().write(to: URL(fileURLWithPath: dir + "/old.so"))
+        XCTAssertEqual(try recovery.library(for: "Scripts/A.swift", compiled: dir + "/new.so") { used.append($0) }, dir + "/old.so")
+        XCTAssertEqual(used, [dir + "/old.so", dir + "/old.so"])
     }
 }
