@@ -361,4 +361,20 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: out + ".tar.gz", encoding: .utf8), "someone's archive")
         XCTAssertFalse(fm.fileExists(atPath: out))
     }
+
+    /// The engine's hints name the command a person has: a pack's launcher (RASTERBAR_COMMAND), else rasterbar.
+    func testHintsNameTheLauncherThatStartedTheEngine() throws {
+        let demo = try TemporaryDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }"))
+        var env = testEnvironment()
+        env["DISPLAY"] = nil
+        env["WAYLAND_DISPLAY"] = nil
+        env["RASTERBAR_COMMAND"] = "/somewhere/my packs/run"
+        let packed = try runRasterbar(["play", demo.demoFile], environment: env)
+        XCTAssertNotEqual(packed.status, 0)
+        XCTAssertTrue(packed.stderr.contains("`'/somewhere/my packs/run' render --time T --out frame.png`")
+                      && packed.stderr.contains("`xvfb-run '/somewhere/my packs/run' play`"), packed.stderr)
+        env["RASTERBAR_COMMAND"] = nil
+        let plain = try runRasterbar(["play", demo.demoFile], environment: env)
+        XCTAssertTrue(plain.stderr.contains("`rasterbar render --time T") && plain.stderr.contains("`xvfb-run rasterbar play`"), plain.stderr)
+    }
 }

@@ -6,6 +6,7 @@
 // display, and when the engine cannot start it names the missing libraries
 // and the packages that provide them.
 import Foundation
+import RasterbarCore
 
 enum PackLauncher {
     /// The machine's architecture as people name it.
@@ -34,10 +35,7 @@ enum PackLauncher {
     static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// A path as a person would type it into sh: as it is when that is safe, else quoted.
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+,:@%=".unicodeScalars.contains($0) }
-        return plain ? text : quoted(text)
-    }
+    static func shellWord(_ text: String) -> String { RasterbarError.shellWord(text) }
 
     static func script(_ manifest: PackManifest, font: String?) -> String {
         let title = manifest.title + (manifest.author.map { " by \($0)" } ?? "")
