@@ -299,14 +299,12 @@ public enum Packer {
         let sdkSources = sources + "/RasterbarSDK"
         let swiftFiles = ((try? fm.contentsOfDirectory(atPath: sdkSources)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
         guard !swiftFiles.isEmpty else { throw RasterbarError(.scriptCompile, "the script SDK sources are missing at \(sdkSources)") }
-        try fm.copyItem(atPath: sources + "/RasterbarABI/include/rasterbar.h", toPath: module + "/rasterbar.h")
-        try FileIO.writeAtomically(Array("module RasterbarABI {\n    header \"rasterbar.h\"\n    export *\n}\n".utf8), to: module + "/module.modulemap")
-        let moduleCache = ["-module-cache-path", cacheRoot + "/modules"]
-        let sdkBuild = try Subprocess.run(toolchain.swiftc,
-            ["-emit-library", "-emit-module", "-parse-as-library", "-module-name", "RasterbarSDK"] + ScriptCompiler.sdkFlags
-            + ["-I", module] + moduleCache + ["-emit-module-path", module + "/RasterbarSDK.swiftmodule",
-               "-no-toolchain-stdlib-rpath", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../../engine/lib",
-               "-o", sdk + "/libRasterbarSDK.so"] + swiftFiles.map { sdkSources + "/" + $0 })
+        try ScriptCompiler.writeABIModule(header: sources + "/RasterbarABI/include/rasterbar.h", into: module)
+        let moduleCache = cacheRoot + "/modules"
+        // The same command lines as the live compile's, with -O and run paths inside the pack.
+        let sdkBuild = try Subprocess.run(toolchain.swiftc, ScriptCompiler.sdkArguments(
+            module: module, output: sdk + "/libRasterbarSDK.so", rpaths: ["$ORIGIN/../../engine/lib"],
+            moduleCache: moduleCache, sources: swiftFiles.map { sdkSources + "/" + $0 }))
         guard sdkBuild.status == 0 else {
             throw RasterbarError(.scriptCompile, "the script SDK does not compile: \(sdkBuild.output.prefix(2000))")
         }
@@ -320,11 +318,10 @@ public enum Packer {
             try FileIO.writeAtomically(source, to: sourceFile)
             try FileIO.writeAtomically(Array(ScriptCompiler.entrySource(typeName: name).utf8), to: entryFile)
             let library = "lib/\(name)-\(hash).so"
-            let result = try Subprocess.run(toolchain.swiftc,
-                ["-emit-library", "-parse-as-library", "-module-name", "Script_\(name)_\(hash.prefix(8))"] + ScriptCompiler.releaseScriptFlags
-                + ["-I", module, "-L", sdk, "-lRasterbarSDK", "-no-toolchain-stdlib-rpath",
-                   "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../sdk", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../../engine/lib"]
-                + moduleCache + ["-o", "\(staging)/scripts/\(library)", sourceFile, entryFile], directory: work)
+            let result = try Subprocess.run(toolchain.swiftc, ScriptCompiler.scriptArguments(
+                module: "Script_\(name)_\(hash.prefix(8))", flags: ScriptCompiler.releaseScriptFlags, sdkModule: module, sdkLibrary: sdk,
+                rpaths: ["$ORIGIN/../sdk", "$ORIGIN/../../engine/lib"], toolchainRuntime: false, moduleCache: moduleCache,
+                output: "\(staging)/scripts/\(library)", sources: [sourceFile, entryFile]), directory: work)
             guard result.status == 0 else {
                 throw ScriptCompiler.diagnose(result.output, script: script, typeName: name, sourceFile: sourceFile, entryFile: entryFile)
             }
