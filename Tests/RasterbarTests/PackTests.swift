@@ -120,6 +120,30 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(checked.status, 0, checked.stderr)
         XCTAssertTrue(checked.stdout.contains("2 scripts") && checked.stdout.contains("no problems"), checked.stdout)
 
+        // The engine replaces the launcher: killing the launcher's pid ends the demo, no process left.
+        let playing = Process()
+        playing.executableURL = URL(fileURLWithPath: pack + "/run")
+        playing.arguments = ["play", "--headless", "--loop", "--mute"]
+        playing.environment = viewer
+        playing.standardOutput = FileHandle.nullDevice
+        playing.standardError = FileHandle.nullDevice
+        try playing.run()
+        let engineBinary = pack + "/engine/rasterbar"
+        func enginePids() -> [Int32] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+                .filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe")) == engineBinary }
+        }
+        let startBy = monotonicSeconds() + 10
+        while enginePids().isEmpty, monotonicSeconds() < startBy { usleep(50_000) }
+        XCTAssertEqual(enginePids(), [playing.processIdentifier], "the launcher did not become the engine")
+        kill(playing.processIdentifier, SIGTERM)
+        let goneBy = monotonicSeconds() + 5
+        while !enginePids().isEmpty, monotonicSeconds() < goneBy { usleep(50_000) }
+        let left = enginePids()
+        for pid in left { kill(pid, SIGKILL) }
+        playing.waitUntilExit()
+        XCTAssertEqual(left, [], "the packed engine outlived its launcher")
+
         // A machine that lacks a library: the loader cannot start the engine, and the launcher names
         // what is missing and the packages to install. (An engine asking for a library no machine has.)
         let lacking = dir + "/lacking"
