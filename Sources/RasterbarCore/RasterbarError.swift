@@ -2,6 +2,8 @@
 // how to fix it, plus a stable `kind` that tests and tools match on instead of
 // message text (sokol's log ids, in Swift).
 
+import Foundation
+
 /// An error with a stable kind, a location and a hint for fixing it.
 public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Stable identifiers for every error the engine reports.
@@ -69,5 +71,21 @@ public struct RasterbarError: Error, CustomStringConvertible, Equatable, Sendabl
         var line = location.map { "\($0): \(message)" } ?? message
         if let hint { line += " (\(hint))" }
         return line
+    }
+}
+
+extension RasterbarError {
+    /// How hints name the engine: `rasterbar`, or what a pack's launcher was
+    /// called as (it sets RASTERBAR_COMMAND: `./run`), quoted for sh.
+    public static var command: String {
+        guard let shown = ProcessInfo.processInfo.environment["RASTERBAR_COMMAND"], !shown.isEmpty else { return "rasterbar" }
+        return shellWord(shown)
+    }
+
+    /// Text as a person would type it into sh: as it is when that is safe, else in single quotes.
+    public static func shellWord(_ text: String) -> String {
+        let safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%="
+        if !text.isEmpty, text.allSatisfy({ safe.contains($0) }) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -77,7 +77,7 @@ public enum DemoChecker {
         guard !found.agrees(with: bpm) else { return [] }
         return ["\(music.origin): meta.bpm \(String(format2: bpm)) disagrees with \(music.file), which plays at \(String(format2: found.bpm)) bpm "
                 + "(first beat at \(String(format2: found.firstBeat)) s): musical times (\"8:0\") will drift off the music; "
-                + "set \"bpm\": \(String(format2: found.bpm))" + (music.isShader ? "" : " or see `rasterbar tempo \(music.file)`")]
+                + "set \"bpm\": \(String(format2: found.bpm))" + (music.isShader ? "" : " or see `\(RasterbarError.command) tempo \(music.file)`")]
     }
 
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

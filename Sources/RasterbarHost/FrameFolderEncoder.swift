@@ -18,7 +18,7 @@ public enum FrameFolderEncoder {
         }.sorted()
         guard let first = numbers.first, let last = numbers.last else {
             throw RasterbarError(.fileNotFound, "no frames (frame-000000.png ...) in the folder", at: folder,
-                                 hint: "export frames first: rasterbar render --from A --to B --out \(folder)/")
+                                 hint: "export frames first: \(RasterbarError.command) render --from A --to B --out \(folder)/")
         }
         // Every frame the export's manifest names, when there is one (a shard that never ran leaves no gap, only a short end).
         let manifest = (try? FileIO.read(folder + "/" + PNGSequenceSink.manifestName)).flatMap { try? parseJSON($0) }

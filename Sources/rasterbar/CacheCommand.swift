@@ -40,6 +40,10 @@ struct CacheCommand: ParsableCommand {
             print("kept \(formatBytes(removal.keptBytes)) in use (\(keptLibraries) script librar\(keptLibraries == 1 ? "y" : "ies") loaded): "
                   + users(removal.processes))
         }
+        if !removal.unknown.isEmpty {
+            print("left \(removal.unknown.count) entr\(removal.unknown.count == 1 ? "y" : "ies") Rasterbar did not make (remove them yourself if they are no one's): "
+                  + removal.unknown.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", "))
+        }
     }
 
     struct Show: ParsableCommand {
@@ -60,7 +64,11 @@ struct CacheCommand: ParsableCommand {
                       + " (\(inUse.count) loaded by running players)")
                 print("  engine builds (SDK, compile plan, compile service): \(inventory.count(.engine)), \(formatBytes(inventory.bytes(.engine)))")
                 print("  SDK sources: \(formatBytes(inventory.bytes(.sources))); module cache: \(formatBytes(inventory.bytes(.modules)))"
+                      + (inventory.bytes(.temporary) > 0 ? "; being written: \(formatBytes(inventory.bytes(.temporary)))" : "")
                       + (inventory.bytes(.other) > 0 ? "; other: \(formatBytes(inventory.bytes(.other)))" : ""))
+                if inventory.count(.unknown) > 0 {
+                    print("  not Rasterbar's (never removed): \(inventory.count(.unknown)), \(formatBytes(inventory.bytes(.unknown)))")
+                }
                 print("  \(CacheCommand.users(inventory.processes))")
             }
         }

@@ -24,7 +24,7 @@ struct PackCommand: ParsableCommand {
     @Flag(help: "Also write OUT.tar.gz.")
     var tar = false
 
-    @Flag(help: "Replace OUT if it exists.")
+    @Flag(help: "Replace OUT if it is an earlier pack or an empty folder, and OUT.tar.gz (without --tar, an earlier OUT.tar.gz is removed).")
     var force = false
 
     @Flag(help: "Skip the final check (the packed engine checking the packed demo with no toolchain).")
@@ -43,7 +43,8 @@ struct PackCommand: ParsableCommand {
             print("packed \(folder.demo.meta.title) into \(result.folder) (\(formatBytes(result.bytes))"
                   + (result.tarball.map { ", \(($0 as NSString).lastPathComponent) \(formatBytes(result.tarBytes ?? 0))" } ?? "")
                   + String(format: ", %.1f s)", result.seconds))
-            print("play it: \(result.folder)/run   (--window for a window; \(result.folder)/run render --time T --out F.png renders headless)")
+            let run = Packer.shellWord(result.folder + "/run")
+            print("play it: \(run)   (--window for a window; \(run) render --time T --out F.png renders headless)")
         }
     }
 }

@@ -9,7 +9,7 @@
 import Foundation
 import XCTest
 import RasterbarCore
-import RasterbarHost
+@testable import RasterbarHost
 
 final class PackTests: XCTestCase {
     /// A folder removed when the test ends.
@@ -119,6 +119,30 @@ final class PackTests: XCTestCase {
         let checked = try runProgram(pack + "/run", ["check"], environment: viewer)
         XCTAssertEqual(checked.status, 0, checked.stderr)
         XCTAssertTrue(checked.stdout.contains("2 scripts") && checked.stdout.contains("no problems"), checked.stdout)
+
+        // The engine replaces the launcher: killing the launcher's pid ends the demo, no process left.
+        let playing = Process()
+        playing.executableURL = URL(fileURLWithPath: pack + "/run")
+        playing.arguments = ["play", "--headless", "--loop", "--mute"]
+        playing.environment = viewer
+        playing.standardOutput = FileHandle.nullDevice
+        playing.standardError = FileHandle.nullDevice
+        try playing.run()
+        let engineBinary = pack + "/engine/rasterbar"
+        func enginePids() -> [Int32] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+                .filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe")) == engineBinary }
+        }
+        let startBy = monotonicSeconds() + 10
+        while enginePids().isEmpty, monotonicSeconds() < startBy { usleep(50_000) }
+        XCTAssertEqual(enginePids(), [playing.processIdentifier], "the launcher did not become the engine")
+        kill(playing.processIdentifier, SIGTERM)
+        let goneBy = monotonicSeconds() + 5
+        while !enginePids().isEmpty, monotonicSeconds() < goneBy { usleep(50_000) }
+        let left = enginePids()
+        for pid in left { kill(pid, SIGKILL) }
+        playing.waitUntilExit()
+        XCTAssertEqual(left, [], "the packed engine outlived its launcher")
 
         // A machine that lacks a library: the loader cannot start the engine, and the launcher names
         // what is missing and the packages to install. (An engine asking for a library no machine has.)
@@ -235,5 +259,146 @@ final class PackTests: XCTestCase {
         let with = try runProgram(copy, ["render", demo.demoFile, "--time", "0.5", "--out", dir + "/yes.png"], environment: env)
         XCTAssertEqual(with.status, 0, with.stderr)
         XCTAssertEqual(try Image(pngFile: dir + "/yes.png").pixel(x: 4, y: 4).b, 204)
+    }
+
+    // MARK: The launcher, with a stand-in engine
+
+    /// A pack whose engine is a shell script that says what it was given
+    /// (`engine PID demo=... ld=... args=...`), or, asked `wait FILE`, writes
+    /// its pid to FILE and becomes `sleep`.
+    func fakePack(at folder: String) throws {
+        let manifest = PackManifest(title: "Fake", author: nil, resolution: [8, 8], demo: "demo/demo.json", engineBuild: "release",
+                                    toolchain: "none", created: "now", scripts: [], files: ["demo.json"], runtimeLibraries: [], systemLibraries: [])
+        try FileManager.default.createDirectory(atPath: folder + "/engine/lib", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder + "/demo", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: folder + "/demo/demo.json"))
+        try Data(PackLauncher.script(manifest, font: nil).utf8).write(to: URL(fileURLWithPath: folder + "/run"))
+        try Data("""
+            #!/bin/sh
+            if [ "$1" = wait ]; then echo $$ > "$2"; exec sleep 30; fi
+            echo "engine $$ demo=$RASTERBAR_DEMO ld=${LD_LIBRARY_PATH-} command=$RASTERBAR_COMMAND args=$*"
+
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/engine/rasterbar"))
+        chmod(folder + "/run", 0o755)
+        chmod(folder + "/engine/rasterbar", 0o755)
+    }
+
+    /// `run` called through links (absolute, relative, a chain), from another
+    /// folder, in a pack whose path has a space, finds its own pack.
+    func testTheLauncherFindsItsPackThroughLinks() throws {
+        let dir = try scratch()
+        let pack = dir + "/my packs/demo one"
+        try fakePack(at: pack)
+        let bin = dir + "/bin", elsewhere = dir + "/elsewhere"
+        for folder in [bin, elsewhere] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: bin + "/absolute", withDestinationPath: pack + "/run")
+        try fm.createSymbolicLink(atPath: bin + "/relative", withDestinationPath: "../my packs/demo one/run")
+        try fm.createSymbolicLink(atPath: bin + "/chain", withDestinationPath: "relative")
+        let env = ["PATH": "/usr/bin:/bin"]
+        for call in [pack + "/run", bin + "/absolute", bin + "/relative", bin + "/chain"] {
+            let result = try runProgram(call, ["check", "a b"], environment: env, directory: elsewhere)
+            XCTAssertEqual(result.status, 0, "\(call): \(result.stderr)")
+            XCTAssertTrue(result.stdout.hasPrefix("engine ") && result.stdout.contains("demo=\(pack)/demo/demo.json ")
+                          && result.stdout.contains("command=\(call) args=check a b\n"), "\(call): \(result.stdout)")
+        }
+        // Called by its name on PATH, from another folder.
+        let named = try runProgram("/bin/sh", ["-c", "relative check"], environment: ["PATH": bin + ":/usr/bin:/bin"], directory: elsewhere)
+        XCTAssertTrue(named.stdout.contains("demo=\(pack)/demo/demo.json "), named.stdout + named.stderr)
+        // The packed runtime comes before LD_LIBRARY_PATH; without one, none is set.
+        let ld = try runProgram(bin + "/absolute", ["check"], environment: ["PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": "/elsewhere/lib"])
+        XCTAssertTrue(ld.stdout.contains("ld=\(pack)/engine/lib:/elsewhere/lib "), ld.stdout)
+        XCTAssertTrue(named.stdout.contains("ld= "), named.stdout)
+    }
+
+    /// The engine replaces the launcher: ending the launcher's process ends the demo.
+    func testKillingTheLauncherEndsTheEngine() throws {
+        let dir = try scratch()
+        try fakePack(at: dir + "/pack")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dir + "/pack/run")
+        process.arguments = ["wait", dir + "/engine.pid"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        try process.run()
+        let deadline = monotonicSeconds() + 10
+        var engine: Int32?
+        while engine == nil, monotonicSeconds() < deadline {
+            engine = (try? String(contentsOfFile: dir + "/engine.pid", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if engine == nil { usleep(20_000) }
+        }
+        let pid = try XCTUnwrap(engine, "the engine did not start")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        usleep(100_000)
+        let alive = kill(pid, 0) == 0
+        if alive { kill(pid, SIGKILL) }
+        XCTAssertFalse(alive, "the engine (pid \(pid)) outlived its launcher (pid \(process.processIdentifier))")
+    }
+
+    /// --force replaces an earlier pack, never another folder; the archive
+    /// follows the same rule, an earlier pack's archive does not outlive it,
+    /// and a killed pack's archive temporary is cleaned. (A shader-only demo:
+    /// no scripts to compile, and a README that lists none.)
+    func testForceReplacesOnlyAPackAndTheArchiveFollowsThePack() throws {
+        let dir = try scratch()
+        let demo = try TemporaryDemo(self, files: TemporaryDemo.oneScene(
+            shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0, 0.5, 0.0, 1.0); }", resolution: "[8, 8]"))
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/precious", withIntermediateDirectories: true)
+        try Data("years of work".utf8).write(to: URL(fileURLWithPath: dir + "/precious/thesis.txt"))
+        let refused = try runRasterbar(["pack", demo.demoFile, "--out", dir + "/precious", "--force"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("is not a pack"), refused.stderr)
+        XCTAssertTrue(fm.fileExists(atPath: dir + "/precious/thesis.txt"), "--force removed a folder that was no pack")
+
+        // A killed --tar left its temporary: the next pack beside it removes it.
+        let parent = dir + "/my packs", out = parent + "/fresh"
+        try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let host = FileIO.temporaryTag.dropLast(String(getpid()).count + 1)
+        let stale = "\(parent)/.fresh.tar.gz.tmp-\(host)-\(ended.processIdentifier)"
+        try Data(count: 1000).write(to: URL(fileURLWithPath: stale))
+        let packed = try runRasterbar(["pack", demo.demoFile, "--out", out, "--tar"])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: stale), "a killed pack's archive temporary was left")
+        XCTAssertTrue(fm.fileExists(atPath: out + ".tar.gz"))
+        XCTAssertTrue(packed.stdout.contains("play it: '\(out)/run'   (--window for a window; '\(out)/run' render"), packed.stdout)
+        let readme = try String(contentsOfFile: out + "/README.txt", encoding: .utf8)
+        XCTAssertFalse(readme.contains("scripts/") || readme.contains("script(s)"), readme)
+        XCTAssertTrue(readme.contains(" files\n  engine/      the Rasterbar engine"), readme)
+
+        // Over the pack, without --tar: the pack is replaced, and the archive that matched the old one goes.
+        let again = try runRasterbar(["pack", demo.demoFile, "--out", out, "--force"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: out + ".tar.gz"), "an earlier pack's archive was left beside the new pack")
+        XCTAssertTrue(again.stderr.contains("removed fresh.tar.gz"), again.stderr)
+
+        // --tar does not overwrite an archive without --force.
+        try fm.removeItem(atPath: out)
+        try Data("someone's archive".utf8).write(to: URL(fileURLWithPath: out + ".tar.gz"))
+        let archive = try runRasterbar(["pack", demo.demoFile, "--out", out, "--tar"])
+        XCTAssertEqual(archive.status, 1)
+        XCTAssertTrue(archive.stderr.contains("fresh.tar.gz already exists"), archive.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + ".tar.gz", encoding: .utf8), "someone's archive")
+        XCTAssertFalse(fm.fileExists(atPath: out))
+    }
+
+    /// The engine's hints name the command a person has: a pack's launcher (RASTERBAR_COMMAND), else rasterbar.
+    func testHintsNameTheLauncherThatStartedTheEngine() throws {
+        let demo = try TemporaryDemo(self, files: TemporaryDemo.oneScene(shader: "void mainImage(out vec4 c, in vec2 f) { c = vec4(1.0); }"))
+        var env = testEnvironment()
+        env["DISPLAY"] = nil
+        env["WAYLAND_DISPLAY"] = nil
+        env["RASTERBAR_COMMAND"] = "/somewhere/my packs/run"
+        let packed = try runRasterbar(["play", demo.demoFile], environment: env)
+        XCTAssertNotEqual(packed.status, 0)
+        XCTAssertTrue(packed.stderr.contains("`'/somewhere/my packs/run' render --time T --out frame.png`")
+                      && packed.stderr.contains("`xvfb-run '/somewhere/my packs/run' play`"), packed.stderr)
+        env["RASTERBAR_COMMAND"] = nil
+        let plain = try runRasterbar(["play", demo.demoFile], environment: env)
+        XCTAssertTrue(plain.stderr.contains("`rasterbar render --time T") && plain.stderr.contains("`xvfb-run rasterbar play`"), plain.stderr)
     }
 }

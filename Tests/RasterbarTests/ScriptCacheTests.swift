@@ -5,7 +5,7 @@
 import Foundation
 import XCTest
 import RasterbarCore
-import RasterbarHost
+@testable import RasterbarHost
 
 final class ScriptCacheTests: XCTestCase {
     func testSizes() {
@@ -179,5 +179,76 @@ final class ScriptCacheTests: XCTestCase {
         let rest = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
         XCTAssertEqual(rest, [".cache-lock", "in-use"], "clean left \(rest)")
         XCTAssertLessThan(try shown().mebibytes, 0.05)
+    }
+
+    /// What a live process is writing (a library being linked, lld's own
+    /// temporary for it, SDK sources being written) stays through a trim and a
+    /// clean, while a dead process's goes; what Rasterbar did not make (the
+    /// cache's folder may be shared: RASTERBAR_CACHE=~/.cache) is reported, never removed.
+    func testTrimAndCleanKeepLiveTemporariesAndWhatIsNotRasterbars() throws {
+        let root = NSTemporaryDirectory() + "rasterbar-cache-test-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: root) }
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let live = getpid(), dead = ended.processIdentifier
+        let files = [
+            "engine-aaaa/sdk/libRasterbarSDK.so", "engine-aaaa/scripts/Done-1.so",
+            "engine-aaaa/scripts/Linking-2.so.tmp-\(live)", "engine-aaaa/scripts/Linking-3.so.tmp-\(live).tmpAb12Cd",
+            "engine-aaaa/scripts/Left-4.so.tmp-\(dead)", "engine-aaaa/scripts/Left-5.so.tmp-\(dead).tmpXy34Zw",
+            "engine-bbbb/scripts/Old-6.so", "engine-cccc.removing-\(dead)/scripts/Gone-7.so",
+            "sources/1111.tmp-\(live)-42/RasterbarSDK/Scene.swift", "sources/2222.tmp-\(dead)-43/RasterbarSDK/Scene.swift",
+            "modules/Swift.pcm", "chromium/Cache/data_0", "foreign.txt", "engine-notes.txt",
+        ]
+        for file in files {
+            try FileManager.default.createDirectory(atPath: (root + "/" + file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(repeating: 7, count: 5000).write(to: URL(fileURLWithPath: root + "/" + file))
+        }
+        let live3 = "engine-aaaa/scripts/Linking-3.so.tmp-\(live).tmpAb12Cd"
+        let kept = ["engine-aaaa/scripts/Linking-2.so.tmp-\(live)", live3, "sources/1111.tmp-\(live)-42/RasterbarSDK/Scene.swift",
+                    "engine-aaaa/sdk/libRasterbarSDK.so", "chromium/Cache/data_0", "foreign.txt", "engine-notes.txt"]
+        let cache = ScriptCache(root: root, limit: nil)
+        let inventory = cache.inventory()
+        XCTAssertEqual(Set(inventory.items.filter { $0.kind == .temporary && $0.inUse }.map(\.path)),
+                       [root + "/engine-aaaa/scripts/Linking-2.so.tmp-\(live)", root + "/" + live3, root + "/sources/1111.tmp-\(live)-42"])
+        XCTAssertEqual(Set(inventory.items.filter { $0.kind == .unknown }.map(\.path)),
+                       [root + "/chromium", root + "/foreign.txt", root + "/engine-notes.txt"])
+
+        // A trim to nothing: the engine folder a live process writes into stays, and so does what is not ours.
+        cache.trim(to: 0)
+        for file in kept { XCTAssertTrue(exists(root + "/" + file), "trim removed \(file)") }
+        XCTAssertFalse(exists(root + "/engine-aaaa/scripts/Done-1.so") || exists(root + "/engine-bbbb"))
+        XCTAssertFalse(exists(root + "/engine-aaaa/scripts/Left-4.so.tmp-\(dead)") || exists(root + "/engine-aaaa/scripts/Left-5.so.tmp-\(dead).tmpXy34Zw"),
+                       "a dead process's temporaries were left")
+
+        // `cache clean` in another process: the same, and it says what it left.
+        var env = testEnvironment()
+        env["RASTERBAR_CACHE"] = root
+        let cleaned = try runRasterbar(["cache", "clean"], environment: env)
+        XCTAssertEqual(cleaned.status, 0, cleaned.stderr)
+        for file in kept where file != "engine-aaaa/sdk/libRasterbarSDK.so" { XCTAssertTrue(exists(root + "/" + file), "clean removed \(file)") }
+        for gone in ["engine-cccc.removing-\(dead)", "sources/2222.tmp-\(dead)-43", "modules"] {
+            XCTAssertFalse(exists(root + "/" + gone), "clean left \(gone)")
+        }
+        XCTAssertTrue(cleaned.stdout.contains("left 3 entries Rasterbar did not make") && cleaned.stdout.contains("chromium")
+                      && cleaned.stdout.contains("foreign.txt"), cleaned.stdout)
+    }
+
+    /// After a crash the generation before is marked in use before it is
+    /// looked for: a trim elsewhere cannot remove it between the two.
+    func testACrashFallbackIsMarkedInUseBeforeItIsLookedFor() throws {
+        let dir = NSTemporaryDirectory() + "rasterbar-fallback-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let recovery = ScriptRecovery(environment: [SupervisorLink.avoidKey: "Scripts/A.swift=\(dir)/new.so",
+                                                    SupervisorLink.fallbackKey: "Scripts/A.swift=\(dir)/old.so"])
+        var used: [String] = []
+        // The fallback is gone (another process's trim won): it was asked for all the same, first.
+        XCTAssertThrowsError(try recovery.library(for: "Scripts/A.swift", compiled: dir + "/new.so") { used.append($0) })
+        XCTAssertEqual(used, [dir + "/old.so"])
+        try Data().write(to: URL(fileURLWithPath: dir + "/old.so"))
+        XCTAssertEqual(try recovery.library(for: "Scripts/A.swift", compiled: dir + "/new.so") { used.append($0) }, dir + "/old.so")
+        XCTAssertEqual(used, [dir + "/old.so", dir + "/old.so"])
     }
 }

@@ -96,9 +96,14 @@ public final class ScriptRecovery: @unchecked Sendable {
     /// The library to open for `script` instead of `library` (the generation
     /// before it), or an error when `library` took the player down and there
     /// is nothing before it.
-    func library(for script: String, compiled library: String) throws -> String {
+    /// `use` is told the fallback before it is looked for (the cache's record
+    /// of uses: a trim in another process cannot remove it between the two).
+    func library(for script: String, compiled library: String, use: (String) -> Void = { _ in }) throws -> String {
         guard avoided[script] == library else { return library }
-        if let fallback = fallbacks[script], FileManager.default.fileExists(atPath: fallback) { return fallback }
+        if let fallback = fallbacks[script] {
+            use(fallback)
+            if FileManager.default.fileExists(atPath: fallback) { return fallback }
+        }
         throw RasterbarError(.scriptLoad, "this version of \(script) took the player down, so it is not loaded again until you save the script",
                              at: script, hint: "fix the crash (see the message above) and save")
     }

@@ -37,7 +37,7 @@ public final class Window {
             glfwTerminate()
             throw RasterbarError(.graphicsUnavailable, "cannot open an OpenGL 4.1 core window: \(reason)",
                                  hint: "the player needs OpenGL 4.1 core from the GPU's driver or Mesa (Debian: apt-get install libgl1-mesa-dri libglx-mesa0); "
-                                     + "or render headless: rasterbar render --time T --out frame.png")
+                                     + "or render headless: \(RasterbarError.command) render --time T --out frame.png")
         }
         handle = window
         if monitor != nil {
@@ -65,7 +65,7 @@ public final class Window {
 
     static func noDisplay(_ why: String) -> RasterbarError {
         RasterbarError(.noDisplay, "\(why): the player needs a window",
-                       hint: "render frames headless with `rasterbar render --time T --out frame.png`, or play under a virtual display with `xvfb-run rasterbar play`")
+                       hint: "render frames headless with `\(RasterbarError.command) render --time T --out frame.png`, or play under a virtual display with `xvfb-run \(RasterbarError.command) play`")
     }
 
     /// The window's framebuffer size in pixels (differs from its size on HiDPI).

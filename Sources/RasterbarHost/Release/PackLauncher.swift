@@ -6,6 +6,7 @@
 // display, and when the engine cannot start it names the missing libraries
 // and the packages that provide them.
 import Foundation
+import RasterbarCore
 
 enum PackLauncher {
     /// The machine's architecture as people name it.
@@ -33,6 +34,9 @@ enum PackLauncher {
     /// Quoted for sh inside single quotes.
     static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+    /// A path as a person would type it into sh: as it is when that is safe, else quoted.
+    static func shellWord(_ text: String) -> String { RasterbarError.shellWord(text) }
+
     static func script(_ manifest: PackManifest, font: String?) -> String {
         let title = manifest.title + (manifest.author.map { " by \($0)" } ?? "")
         let size = "\(manifest.resolution[0])x\(manifest.resolution[1])"
@@ -58,18 +62,32 @@ enum PackLauncher {
             #
             # Needs Linux (\(architecture), glibc), OpenGL 4.1 (a GPU driver or Mesa) and, to play,
             # a display; no Swift toolchain. README.txt says more.
-            here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P) || exit 1
+
+            # The pack's folder: $0 may be a link (ln -s /path/pack/run ~/bin/demo), a relative one, a chain.
+            self=$0
+            while [ -L "$self" ]; do
+                link=$(readlink -- "$self") || break
+                case "$link" in
+                    /*) self=$link ;;
+                    *) self=$(dirname -- "$self")/$link ;;
+                esac
+            done
+            here=$(CDPATH= cd -- "$(dirname -- "$self")" && pwd -P) || exit 1
             engine="$here/\(manifest.engine)"
+            # The packed Swift runtime before any other (LD_LIBRARY_PATH outranks the engine's RUNPATH).
+            if [ -n "${LD_LIBRARY_PATH-}" ]; then LD_LIBRARY_PATH="$here/engine/lib:$LD_LIBRARY_PATH"; export LD_LIBRARY_PATH; fi
             RASTERBAR_DEMO="$here/\(manifest.demo)"
             RASTERBAR_PREBUILT="$here/scripts"
-            export RASTERBAR_DEMO RASTERBAR_PREBUILT
+            # The command the engine's hints show for `rasterbar` (this launcher, as it was called).
+            RASTERBAR_COMMAND=$0
+            export RASTERBAR_DEMO RASTERBAR_PREBUILT RASTERBAR_COMMAND
             \(font.map { "if [ -z \"${RASTERBAR_FONT-}\" ] && [ -f \"$here/engine/\($0)\" ]; then RASTERBAR_FONT=\"$here/engine/\($0)\"; export RASTERBAR_FONT; fi" } ?? "")
 
             play=
             case "${1-}" in
                 "") play=fullscreen ;;
                 --window) shift; play=window ;;
-                -h|--help|help) sed -n '3,12s/^# \\{0,1\\}//p' "$0"; echo; exec "$engine" --help ;;
+                -h|--help|help) sed -n '3,12s/^# \\{0,1\\}//p' "$self"; echo; exec "$engine" --help ;;
                 -*) play=fullscreen ;;
             esac
 
@@ -90,21 +108,21 @@ enum PackLauncher {
                 esac
             }
 
-            "$engine" "$@"
-            status=$?
-            if [ "$status" = 127 ] && [ ! -x "$engine" ]; then
+            # What the loader would lack, said before starting: the engine then replaces this shell
+            # (exec), so that ending the launcher ends the demo.
+            if [ ! -x "$engine" ]; then
                 echo "run: $engine is missing or not executable: unpack the whole folder again" >&2
-            elif [ "$status" = 127 ]; then
-                # The system's loader could not start the engine: say what this machine lacks.
-                missing=$(ldd "$engine" 2>/dev/null | sed -n 's/^[[:space:]]*\\([^[:space:]]*\\) => not found.*/\\1/p' | sort -u)
-                if [ -n "$missing" ]; then
-                    echo "run: this machine lacks libraries the demo needs:" >&2
-                    for lib in $missing; do echo "run:   $lib$(describe "$lib")" >&2; done
-                    \(packages.isEmpty ? "echo \"run: install them with the system's package manager\" >&2" : "echo \"run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))\" >&2")
-                    echo "run: (and for OpenGL without a GPU driver: libgl1-mesa-dri libglx-mesa0 libegl-mesa0)" >&2
-                fi
+                exit 127
             fi
-            exit "$status"
+            missing=$(ldd "$engine" 2>/dev/null | sed -n 's/^[[:space:]]*\\([^[:space:]]*\\) => not found.*/\\1/p' | sort -u)
+            if [ -n "$missing" ]; then
+                echo "run: this machine lacks libraries the demo needs:" >&2
+                for lib in $missing; do echo "run:   $lib$(describe "$lib")" >&2; done
+                \(packages.isEmpty ? "echo \"run: install them with the system's package manager\" >&2" : "echo \"run: on Debian or Ubuntu: sudo apt-get install \(packages.joined(separator: " "))\" >&2")
+                echo "run: (and for OpenGL without a GPU driver: libgl1-mesa-dri libglx-mesa0 libegl-mesa0)" >&2
+                exit 127
+            fi
+            exec "$engine" "$@"
 
             """
     }
@@ -131,15 +149,13 @@ enum PackLauncher {
             What the machine needs
               Linux on \(architecture) with glibc, OpenGL 4.1 core (your GPU's driver, or Mesa:
               on Debian or Ubuntu libgl1-mesa-dri libglx-mesa0 libegl-mesa0) and a
-              display to play on. No Swift toolchain: the Swift runtime is in engine/lib,
-              and the scripts are compiled (scripts/).
+              display to play on. No Swift toolchain: the Swift runtime is in engine/lib\(manifest.scripts.isEmpty ? "." : ",\n  and the scripts are compiled (scripts/).")
               The libraries it takes from the system \(packages.isEmpty ? "are listed in pack.json (systemLibraries)." : "come from these Debian packages:\n    sudo apt-get install \(packages.joined(separator: " "))")
               If one is missing, ./run names it.
 
             Inside
               run          the launcher (a shell script)
-              demo/        the demo: \(manifest.files.count) files
-              scripts/     its \(manifest.scripts.count) scene script(s), compiled with -O, and their SDK
+              demo/        the demo: \(manifest.files.count) files\(manifest.scripts.isEmpty ? "" : "\n  scripts/     its \(manifest.scripts.count) scene script\(manifest.scripts.count == 1 ? "" : "s"), compiled with -O, and their SDK")
               engine/      the Rasterbar engine and the Swift runtime libraries
               pack.json    what is inside, and which system libraries it uses
 

@@ -29,7 +29,7 @@ public struct PackOptions: Sendable {
     public var out: String
     /// Also write `<out>.tar.gz`.
     public var tar = false
-    /// Replace an existing pack at `out`.
+    /// Replace an existing pack (or empty folder) at `out`, and `<out>.tar.gz`.
     public var force = false
     /// Check the finished pack with its own engine before it is put in place.
     public var verify = true
@@ -105,9 +105,9 @@ public enum Packer {
         if out == demoRoot || demoRoot.hasPrefix(out + "/") {
             throw RasterbarError(.invalidArgument, "--out \(options.out) would replace the demo itself", hint: "pack into another folder")
         }
-        if fm.fileExists(atPath: out), !options.force {
-            throw RasterbarError(.invalidArgument, "\(options.out) already exists", hint: "name another folder, or add --force to replace it")
-        }
+        try checkReplaceable(out, shown: options.out, force: options.force)
+        let tarball = out + ".tar.gz"
+        if options.tar { try checkReplaceable(tarball, shown: options.out + ".tar.gz", force: options.force) }
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
         removeStaleStagings(in: parent)
         let staging = "\(parent)/.\(name).pack-\(FileIO.temporaryTag)-\(UInt32.random(in: 0...UInt32.max))"
@@ -189,8 +189,16 @@ public enum Packer {
         }
         finished = true
         var result = PackResult(folder: out, manifest: manifest, bytes: ScriptCache.diskUsage(out), seconds: 0)
+        if !options.tar, FileIO.isFile(tarball) {
+            // An archive of an earlier pack would not match this one.
+            if options.force {
+                unlink(tarball)
+                note("removed \((tarball as NSString).lastPathComponent), an earlier pack's archive (add --tar to write a new one)")
+            } else {
+                note("warning: \((tarball as NSString).lastPathComponent) is an earlier pack's archive, not this one's (add --tar to rewrite it)")
+            }
+        }
         if options.tar {
-            let tarball = out + ".tar.gz"
             try writeTarball(of: out, to: tarball)
             result.tarball = tarball
             result.tarBytes = Int64((try? fm.attributesOfItem(atPath: tarball)[.size] as? NSNumber)??.int64Value ?? 0)
@@ -291,14 +299,12 @@ public enum Packer {
         let sdkSources = sources + "/RasterbarSDK"
         let swiftFiles = ((try? fm.contentsOfDirectory(atPath: sdkSources)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
         guard !swiftFiles.isEmpty else { throw RasterbarError(.scriptCompile, "the script SDK sources are missing at \(sdkSources)") }
-        try fm.copyItem(atPath: sources + "/RasterbarABI/include/rasterbar.h", toPath: module + "/rasterbar.h")
-        try FileIO.writeAtomically(Array("module RasterbarABI {\n    header \"rasterbar.h\"\n    export *\n}\n".utf8), to: module + "/module.modulemap")
-        let moduleCache = ["-module-cache-path", cacheRoot + "/modules"]
-        let sdkBuild = try Subprocess.run(toolchain.swiftc,
-            ["-emit-library", "-emit-module", "-parse-as-library", "-module-name", "RasterbarSDK"] + ScriptCompiler.sdkFlags
-            + ["-I", module] + moduleCache + ["-emit-module-path", module + "/RasterbarSDK.swiftmodule",
-               "-no-toolchain-stdlib-rpath", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../../engine/lib",
-               "-o", sdk + "/libRasterbarSDK.so"] + swiftFiles.map { sdkSources + "/" + $0 })
+        try ScriptCompiler.writeABIModule(header: sources + "/RasterbarABI/include/rasterbar.h", into: module)
+        let moduleCache = cacheRoot + "/modules"
+        // The same command lines as the live compile's, with -O and run paths inside the pack.
+        let sdkBuild = try Subprocess.run(toolchain.swiftc, ScriptCompiler.sdkArguments(
+            module: module, output: sdk + "/libRasterbarSDK.so", rpaths: ["$ORIGIN/../../engine/lib"],
+            moduleCache: moduleCache, sources: swiftFiles.map { sdkSources + "/" + $0 }))
         guard sdkBuild.status == 0 else {
             throw RasterbarError(.scriptCompile, "the script SDK does not compile: \(sdkBuild.output.prefix(2000))")
         }
@@ -312,11 +318,10 @@ public enum Packer {
             try FileIO.writeAtomically(source, to: sourceFile)
             try FileIO.writeAtomically(Array(ScriptCompiler.entrySource(typeName: name).utf8), to: entryFile)
             let library = "lib/\(name)-\(hash).so"
-            let result = try Subprocess.run(toolchain.swiftc,
-                ["-emit-library", "-parse-as-library", "-module-name", "Script_\(name)_\(hash.prefix(8))"] + ScriptCompiler.releaseScriptFlags
-                + ["-I", module, "-L", sdk, "-lRasterbarSDK", "-no-toolchain-stdlib-rpath",
-                   "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../sdk", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../../engine/lib"]
-                + moduleCache + ["-o", "\(staging)/scripts/\(library)", sourceFile, entryFile], directory: work)
+            let result = try Subprocess.run(toolchain.swiftc, ScriptCompiler.scriptArguments(
+                module: "Script_\(name)_\(hash.prefix(8))", flags: ScriptCompiler.releaseScriptFlags, sdkModule: module, sdkLibrary: sdk,
+                rpaths: ["$ORIGIN/../sdk", "$ORIGIN/../../engine/lib"], toolchainRuntime: false, moduleCache: moduleCache,
+                output: "\(staging)/scripts/\(library)", sources: [sourceFile, entryFile]), directory: work)
             guard result.status == 0 else {
                 throw ScriptCompiler.diagnose(result.output, script: script, typeName: name, sourceFile: sourceFile, entryFile: entryFile)
             }
@@ -425,6 +430,9 @@ public enum Packer {
         }
     }
 
+    /// A path as a person would type it into sh (quoted when it has spaces and the like).
+    public static func shellWord(_ path: String) -> String { PackLauncher.shellWord(path) }
+
     /// PATH without the folders that hold swiftc.
     public static func withoutSwift(_ path: String) -> String {
         path.split(separator: ":").filter { !FileManager.default.isExecutableFile(atPath: "\($0)/swiftc") && !FileManager.default.isExecutableFile(atPath: "\($0)/swift") }
@@ -444,11 +452,33 @@ public enum Packer {
         }
     }
 
-    /// Staging folders that a killed pack of this host left beside `parent`'s packs.
+    /// Refuses to write `path` (the pack's folder, or its archive) where
+    /// something is, unless `force` and it is an earlier pack, an empty
+    /// folder, or (for the archive) a file.
+    static func checkReplaceable(_ path: String, shown: String, force: Bool) throws {
+        var s = stat()
+        guard lstat(path, &s) == 0 else { return }
+        guard force else {
+            throw RasterbarError(.invalidArgument, "\(shown) already exists", hint: "name another folder, or add --force to replace it")
+        }
+        let isFolder = (s.st_mode & S_IFMT) == S_IFDIR
+        if path.hasSuffix(".tar.gz") {
+            guard !isFolder else { throw RasterbarError(.invalidArgument, "\(shown) is a folder, not an archive: --force does not replace it") }
+            return
+        }
+        let empty = isFolder && ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? ["?"]).isEmpty
+        let pack = isFolder && FileIO.isFile(path + "/pack.json") && FileIO.isFile(path + "/run")
+        guard empty || pack else {
+            throw RasterbarError(.invalidArgument, "\(shown) is not a pack (it holds no pack.json and run): --force replaces only an earlier pack or an empty folder",
+                                 hint: "name another folder, or remove \(shown) yourself")
+        }
+    }
+
+    /// Staging folders and archive temporaries that a killed pack of this host left beside `parent`'s packs.
     static func removeStaleStagings(in parent: String) {
         let host = FileIO.temporaryTag.dropLast(String(getpid()).count + 1)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(".") {
-            for marker in [".pack-\(host)-", ".old-\(host)-"] {
+            for marker in [".pack-\(host)-", ".old-\(host)-", ".tar.gz.tmp-\(host)-"] {
                 guard let range = entry.range(of: marker, options: .backwards),
                       let pid = Int32(entry[range.upperBound...].prefix { $0.isNumber }), pid != getpid(),
                       kill(pid, 0) != 0, errno == ESRCH else { continue }

@@ -13,6 +13,16 @@
 //   in-use/                 one list per live process (below)
 //   .cache-lock             taken by everyone who registers a use (shared) or
 //                           removes anything (exclusive)
+//   ...tmp-PID..., ...removing-PID
+//                           what a process is writing or removing (below)
+//
+// Temporaries: a library is linked to `X.so.tmp-PID` (and by lld through its
+// own `X.so.tmp-PID.tmpXXXXXX`), SDK sources are written to
+// `sources/<hash>.tmp-PID-RAND`, a folder being removed is first renamed to
+// `X.removing-PID`. While PID lives they are never removed; once it has ended
+// a trim or a clean removes them. Anything else in the cache's folder that
+// Rasterbar does not make (RASTERBAR_CACHE may name a folder others use too)
+// is counted and reported, never removed.
 //
 // In use: each process that uses the cache keeps one list in in-use/ naming
 // every library and engine folder it asked for, and holds an exclusive
@@ -219,8 +229,12 @@ public final class ScriptCache: Sendable {
             case sources
             /// clang's module cache.
             case modules
-            /// Anything else (leftovers, unknown files).
+            /// What a process is writing or removing: kept while it lives (`inUse`).
+            case temporary
+            /// The cache's own bookkeeping (the folder, its lock, the lists of uses): never removed.
             case other
+            /// Not made by Rasterbar: counted and reported, never removed.
+            case unknown
         }
         public var kind: Kind
         public var path: String
@@ -251,8 +265,18 @@ public final class ScriptCache: Sendable {
         // The folder itself and its bookkeeping count (so the total is what `du -s` says) but are never removed.
         var items: [Item] = [Item(kind: .other, path: root, bytes: Self.ownBlocks(root), used: 0, inUse: true)]
         let fm = FileManager.default
+        /// A temporary's item: in use while its owner lives; nil once a dead owner's is removed.
+        func temporaryItem(_ path: String, owner: Int32) -> Item? {
+            let alive = Self.alive(owner)
+            if !alive, removingStale, remove(path) { return nil }
+            return Item(kind: .temporary, path: path, bytes: Self.diskUsage(path), used: Self.newest(path), inUse: alive)
+        }
         for name in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() {
             let path = root + "/" + name
+            if let (base, owner) = Self.temporary(name), base.hasPrefix("engine-") || ["modules", "sources"].contains(base) {
+                if let item = temporaryItem(path, owner: owner) { items.append(item) }
+                continue
+            }
             switch name {
             case ".cache-lock", "in-use":
                 items.append(Item(kind: .other, path: path, bytes: Self.diskUsage(path), used: 0, inUse: true))
@@ -261,12 +285,15 @@ public final class ScriptCache: Sendable {
             case "sources":
                 for hash in ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted() {
                     let folder = path + "/" + hash
+                    if let owner = Self.temporary(hash)?.owner {
+                        if let item = temporaryItem(folder, owner: owner) { items.append(item) }
+                        continue
+                    }
                     items.append(Item(kind: .sources, path: folder, bytes: Self.diskUsage(folder), used: Self.newest(folder),
                                       inUse: uses.contains(folder)))
                 }
                 items.append(Item(kind: .other, path: path, bytes: Self.ownBlocks(path), used: 0, inUse: true))
             case _ where name.hasPrefix("engine-") && Self.isDirectory(path):
-                let scripts = path + "/scripts"
                 var libraries: [Item] = []
                 var engineBytes = Self.ownBlocks(path)
                 var engineUsed = 0.0
@@ -280,8 +307,8 @@ public final class ScriptCache: Sendable {
                     engineBytes += Self.ownBlocks(sub)
                     for file in ((try? fm.contentsOfDirectory(atPath: sub)) ?? []) {
                         let library = sub + "/" + file
-                        if removingStale, let pid = Self.temporaryOwner(file), !Self.alive(pid) {
-                            unlink(library)
+                        if let owner = Self.temporary(file)?.owner {
+                            if let item = temporaryItem(library, owner: owner) { libraries.append(item) }
                             continue
                         }
                         libraries.append(Item(kind: .library, path: library, bytes: Self.diskUsage(library), used: Self.used(library),
@@ -289,12 +316,14 @@ public final class ScriptCache: Sendable {
                     }
                 }
                 let prefix = path + "/"
+                // In use: by a process's list, or by a process writing into it.
                 let engineInUse = uses.contains(path) || uses.contains { $0.hasPrefix(prefix) }
+                    || libraries.contains { $0.kind == .temporary && $0.inUse }
                 items.append(Item(kind: .engine, path: path, bytes: engineBytes,
                                   used: max(engineUsed, libraries.map(\.used).max() ?? 0), inUse: engineInUse))
                 items += libraries
             default:
-                items.append(Item(kind: .other, path: path, bytes: Self.diskUsage(path), used: Self.newest(path), inUse: false))
+                items.append(Item(kind: .unknown, path: path, bytes: Self.diskUsage(path), used: Self.newest(path), inUse: false))
             }
         }
         return Inventory(items: items, processes: processes)
@@ -307,6 +336,8 @@ public final class ScriptCache: Sendable {
         public var removed: [Item] = []
         /// Left because a live process uses them.
         public var kept: [Item] = []
+        /// Left because Rasterbar did not make them.
+        public var unknown: [Item] = []
         public var before: Int64 = 0
         public var after: Int64 = 0
         public var processes: [Int32] = []
@@ -345,6 +376,7 @@ public final class ScriptCache: Sendable {
                 removal.removed.append(item)
             }
             removal.kept = inventory.items.filter { $0.inUse && $0.kind != .other }
+            removal.unknown = inventory.items.filter { $0.kind == .unknown }
             removal.after = total
             return removal
         }
@@ -357,7 +389,7 @@ public final class ScriptCache: Sendable {
     }
 
     /// Removes everything no live process uses (the module cache only when
-    /// no process uses the cache at all).
+    /// no process uses the cache at all), and nothing Rasterbar did not make.
     @discardableResult
     public func clean() -> Removal {
         exclusively {
@@ -368,13 +400,15 @@ public final class ScriptCache: Sendable {
             for item in inventory.items {
                 let removable: Bool
                 switch item.kind {
-                case .library, .sources: removable = !item.inUse
-                case .engine: removable = !item.inUse
+                case .library, .sources, .engine, .temporary: removable = !item.inUse
                 case .modules: removable = idle
-                case .other: removable = !item.inUse
+                case .other: removable = false
+                case .unknown:
+                    removal.unknown.append(item)
+                    removable = false
                 }
                 if !removable {
-                    if item.kind != .other { removal.kept.append(item) }
+                    if item.kind != .other && item.kind != .unknown { removal.kept.append(item) }
                     continue
                 }
                 if item.kind == .library, !FileManager.default.fileExists(atPath: item.path) {
@@ -447,10 +481,19 @@ public final class ScriptCache: Sendable {
         return latest
     }
 
-    /// The pid in a temporary's name (`X.so.tmp-1234`), if it is one.
-    static func temporaryOwner(_ name: String) -> Int32? {
-        guard let range = name.range(of: ".tmp-", options: .backwards) else { return nil }
-        return Int32(name[range.upperBound...])
+    /// What a temporary's name says: the name it stands for and the process
+    /// writing or removing it (`X.so.tmp-PID`, lld's `X.so.tmp-PID.tmpXXXXXX`,
+    /// `<hash>.tmp-PID-RAND`, `X.removing-PID`); nil if it is no temporary.
+    static func temporary(_ name: String) -> (base: String, owner: Int32)? {
+        for marker in [".tmp-", ".removing-"] {
+            guard let range = name.range(of: marker) else { continue }
+            let rest = name[range.upperBound...]
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            let after = rest.dropFirst(digits.count)
+            guard let pid = Int32(digits), pid > 0, after.isEmpty || after.hasPrefix("-") || after.hasPrefix(".tmp") else { continue }
+            return (String(name[..<range.lowerBound]), pid)
+        }
+        return nil
     }
 
     static func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }

@@ -116,9 +116,8 @@ extension ScriptCompiler {
 
     /// swiftc's arguments for a script: the direct lines are derived from these too.
     func driverArguments(module: String, sdk: SDK, source: String, entry: String, output: String) -> [String] {
-        ["-emit-library", "-parse-as-library", "-module-name", module] + scriptFlags
-            + ["-I", sdk.directory, "-L", sdk.directory, "-lRasterbarSDK", "-Xlinker", "-rpath", "-Xlinker", sdk.directory,
-               "-module-cache-path", "\(cacheRoot)/modules", "-o", output, source, entry]
+        Self.scriptArguments(module: module, flags: scriptFlags, sdkModule: sdk.directory, sdkLibrary: sdk.directory, rpaths: [sdk.directory],
+                             toolchainRuntime: true, moduleCache: "\(cacheRoot)/modules", output: output, sources: [source, entry])
     }
 
     // MARK: Direct

@@ -364,13 +364,9 @@ public final class ScriptCompiler: @unchecked Sendable {
         let temp = "\(directory).tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: temp)
         try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: header, toPath: temp + "/rasterbar.h")
-        try Data("module RasterbarABI {\n    header \"rasterbar.h\"\n    export *\n}\n".utf8)
-            .write(to: URL(fileURLWithPath: temp + "/module.modulemap"))
-        let arguments = ["-emit-library", "-emit-module", "-parse-as-library", "-module-name", "RasterbarSDK"] + Self.sdkFlags
-            + ["-I", temp, "-module-cache-path", "\(cacheRoot)/modules",
-               "-emit-module-path", temp + "/RasterbarSDK.swiftmodule", "-o", temp + "/libRasterbarSDK.so"]
-            + files.map { sdkSources + "/" + $0 }
+        try Self.writeABIModule(header: header, into: temp)
+        let arguments = Self.sdkArguments(module: temp, output: temp + "/libRasterbarSDK.so", rpaths: nil,
+                                          moduleCache: "\(cacheRoot)/modules", sources: files.map { sdkSources + "/" + $0 })
         let result = try Subprocess.run(toolchain.swiftc, arguments)
         guard result.status == 0 else {
             try? FileManager.default.removeItem(atPath: temp)
@@ -399,6 +395,42 @@ public final class ScriptCompiler: @unchecked Sendable {
     /// their message, and live coding needs the message more than the speed.
     /// `RASTERBAR_SCRIPT_OPTIMIZE=1` builds them with -O (a separate cache entry).
     let scriptFlags: [String]
+
+    // MARK: Command lines (shared by the live compile and `rasterbar pack`)
+
+    /// Writes rasterbar.h into `folder` with the module map that makes it the
+    /// RasterbarABI module (naming the header by a path inside the folder, so
+    /// the folder can be renamed).
+    static func writeABIModule(header: String, into folder: String) throws {
+        try FileManager.default.copyItem(atPath: header, toPath: folder + "/rasterbar.h")
+        try FileIO.writeAtomically(Array("module RasterbarABI {\n    header \"rasterbar.h\"\n    export *\n}\n".utf8), to: folder + "/module.modulemap")
+    }
+
+    /// How a library finds the Swift runtime and the SDK: nil, the toolchain's
+    /// runtime (swiftc's default rpath); else these run paths and no other.
+    static func linking(_ rpaths: [String]?) -> [String] {
+        guard let rpaths else { return [] }
+        return ["-no-toolchain-stdlib-rpath"] + rpaths.flatMap { ["-Xlinker", "-rpath", "-Xlinker", $0] }
+    }
+
+    /// swiftc's arguments for the SDK: its library at `output`, its module
+    /// into `module` (which holds the ABI module, writeABIModule).
+    static func sdkArguments(module: String, output: String, rpaths: [String]?, moduleCache: String, sources: [String]) -> [String] {
+        ["-emit-library", "-emit-module", "-parse-as-library", "-module-name", "RasterbarSDK"] + sdkFlags
+            + ["-I", module, "-module-cache-path", moduleCache, "-emit-module-path", module + "/RasterbarSDK.swiftmodule"]
+            + linking(rpaths) + ["-o", output] + sources
+    }
+
+    /// swiftc's arguments for a script library: `flags` (-Onone live, -O in a
+    /// pack), the SDK's module in `sdkModule` and its library in `sdkLibrary`,
+    /// the run paths (`toolchainRuntime`: and swiftc's own).
+    static func scriptArguments(module: String, flags: [String], sdkModule: String, sdkLibrary: String, rpaths: [String],
+                                toolchainRuntime: Bool, moduleCache: String, output: String, sources: [String]) -> [String] {
+        ["-emit-library", "-parse-as-library", "-module-name", module] + flags
+            + ["-I", sdkModule, "-L", sdkLibrary, "-lRasterbarSDK"]
+            + (toolchainRuntime ? rpaths.flatMap { ["-Xlinker", "-rpath", "-Xlinker", $0] } : linking(rpaths))
+            + ["-module-cache-path", moduleCache, "-o", output] + sources
+    }
 
     // MARK: One script (the paths are in ScriptCompilePaths.swift)
 

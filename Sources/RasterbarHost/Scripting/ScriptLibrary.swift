@@ -50,10 +50,10 @@ public final class ScriptLibrary: Loadable {
         var library = try compiler.library(for: script, source: source)
         // After a crash the supervisor may have ruled this very library out.
         if let recovery = context.service(ScriptRecovery.self) {
-            let compiled = library
-            library = try recovery.library(for: script, compiled: library)
-            // The generation before, kept in the cache: in use by this process now.
-            if library != compiled, library.hasPrefix(compiler.cacheRoot + "/") { compiler.cache.use(library) }
+            // The generation before, kept in the cache: in use by this process from before it is looked for.
+            library = try recovery.library(for: script, compiled: library) { fallback in
+                if fallback.hasPrefix(compiler.cacheRoot + "/") { compiler.cache.use(fallback) }
+            }
         }
         return try open(library, script: script, typeName: try ScriptCompiler.typeName(of: script))
     }
