@@ -2,7 +2,7 @@
 // rasterbar.h: a `Scene` protocol, a `Context` to draw with, small math types.
 // It is compiled into its own library (once per engine version) that scripts
 // link; the host never links it and never sees its types.
-internal import Foundation
+internal import Glibc
 import RasterbarABI
 
 /// A scene script: `Scripts/Name.swift` defines `final class Name: Scene`.
@@ -66,7 +66,7 @@ public final class SceneExport<S: Scene> {
         var result = RB_STATE_NONE
         if let state, size > 0 {
             // A fresh instance's state is the new code's defaults.
-            if let carried = StateCarry.restore(S.State.self, from: Data(bytes: state, count: size), defaults: scene.state) {
+            if let carried = StateCarry.restore(S.State.self, from: Array(UnsafeRawBufferPointer(start: state, count: size)), defaults: scene.state) {
                 scene.state = carried.state
                 result = RB_STATE_RESTORED
                 if let report = carried.report, let context { Context(context).log(report) }
@@ -87,9 +87,9 @@ public final class SceneExport<S: Scene> {
                      _ writer: UnsafePointer<rb_state_writer>?) {
         guard let instance, let writer else { return }
         let scene = Unmanaged<S>.fromOpaque(instance).takeUnretainedValue()
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try StateCoding.encoder().encode(scene.state)
+            data = try StateCoding.encode(scene.state)
         } catch {
             // Nothing is written: the new code starts fresh, and the player says why.
             if let context { Context(context).log("the state cannot be saved (\(StateCoding.describe(error))), so the new code starts fresh") }

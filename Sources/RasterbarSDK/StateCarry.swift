@@ -19,33 +19,6 @@
 // - Nothing fits (the top-level type changed): the caller starts fresh.
 //
 // Everything here is internal: scripts type-check against none of it.
-internal import Foundation
-
-/// The state's JSON coders: NaN and the infinities travel as "nan", "inf" and
-/// "-inf" instead of failing the encode.
-enum StateCoding {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
-
-    /// An encoding error in a line: where, and why.
-    static func describe(_ error: Error) -> String {
-        if case let EncodingError.invalidValue(value, context) = error {
-            let path = StateCarry.display(context.codingPath)
-            return "\(path.isEmpty ? "" : path + ": ")\(context.debugDescription) (\(value))"
-        }
-        return "\(error)"
-    }
-}
-
 /// A JSON value. Numbers keep the text the encoder wrote, so carrying a value
 /// through this type loses nothing (a UInt64 stays exact).
 enum JSON: Equatable {
@@ -69,18 +42,23 @@ enum JSON: Equatable {
     }
 
     /// Parses JSON text; nil if it is not exactly one JSON value.
-    static func parse(_ data: Data) -> JSON? {
-        var reader = Reader(bytes: Array(data))
+    static func parse(_ bytes: [UInt8]) -> JSON? {
+        var reader = Reader(bytes: bytes)
         guard let value = try? reader.value(depth: 0) else { return nil }
         reader.skipSpace()
         return reader.index == reader.bytes.count ? value : nil
     }
 
-    /// The JSON text.
-    var data: Data {
-        var out: [UInt8] = []
-        write(into: &out)
-        return Data(out)
+    /// What kind of JSON value, for messages.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
     }
 
     func write(into out: inout [UInt8]) {
@@ -263,28 +241,27 @@ struct StateCarry {
     /// `type`'s value from `data`, carried over member by member where a plain
     /// decode fails, with a line saying what restarted and what was dropped
     /// (nil when nothing did). Nil when the state cannot be carried at all.
-    static func restore<T: Codable>(_ type: T.Type, from data: Data, defaults: T) -> (state: T, report: String?)? {
-        let decoder = StateCoding.decoder(), encoder = StateCoding.encoder()
-        let old = JSON.parse(data)
+    static func restore<T: Codable>(_ type: T.Type, from bytes: [UInt8], defaults: T) -> (state: T, report: String?)? {
+        guard let old = JSON.parse(bytes) else { return nil }
         func droppedMembers(_ carry: inout StateCarry, _ state: T) {
-            guard let old, let encoded = try? encoder.encode(state), let now = JSON.parse(encoded) else { return }
+            guard let now = try? StateCoding.tree(state) else { return }
             carry.findDropped(old, now, path: [])
         }
-        let defaultJSON = (try? encoder.encode(defaults)).flatMap(JSON.parse)
-        if let plain = try? decoder.decode(T.self, from: data) {
+        let defaultJSON = try? StateCoding.tree(defaults)
+        if let plain = try? StateCoding.decode(T.self, from: old) {
             // Encoding the whole state again to find what the decoder dropped
             // costs as much as the decode: only done when the saved state has a
             // member the defaults lack (a removed field, or an optional that is
             // nil by default).
             var carry = StateCarry(value: .null, defaults: .null)
-            if let old, let defaultJSON, Self.hasMembers(old, notIn: defaultJSON) { droppedMembers(&carry, plain) }
+            if let defaultJSON, Self.hasMembers(old, notIn: defaultJSON) { droppedMembers(&carry, plain) }
             return (plain, carry.report)
         }
-        guard let old, let defaultJSON else { return nil }
+        guard let defaultJSON else { return nil }
         var carry = StateCarry(value: old, defaults: defaultJSON)
         for _ in 0..<attempts {
             do {
-                let state = try decoder.decode(T.self, from: carry.value.data)
+                let state = try StateCoding.decode(T.self, from: carry.value)
                 droppedMembers(&carry, state)
                 // A scene that had no state before has nothing to report.
                 if case let .object(members) = old, members.isEmpty { return (state, nil) }
