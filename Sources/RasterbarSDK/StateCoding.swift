@@ -20,13 +20,13 @@ enum StateCoding {
     /// `value` as a JSON tree.
     static func tree<T: Encodable>(_ value: T) throws -> JSON {
         let root = EncodedNode()
-        try value.encode(to: TreeEncoder(node: root, codingPath: []))
+        try value.encode(to: TreeEncoder(node: root, path: nil))
         return root.json
     }
 
     /// A `T` from a JSON tree.
     static func decode<T: Decodable>(_ type: T.Type, from json: JSON) throws -> T {
-        try T(from: TreeDecoder(value: json, codingPath: []))
+        try T(from: TreeDecoder(value: json, path: nil))
     }
 
     /// An encoding error in a line: where, and why.
@@ -43,6 +43,27 @@ enum StateCoding {
         if value.isNaN { return .string("nan") }
         if value.isInfinite { return .string(value < 0 ? "-inf" : "inf") }
         return .number(value.description)
+    }
+}
+
+/// A coding path as a chain of keys: a child only links to its parent, so a
+/// value deep in a state costs no array copy; the array is made when asked for.
+final class PathNode {
+    let parent: PathNode?
+    let key: CodingKey
+    init(_ parent: PathNode?, _ key: CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
+
+    static func keys(_ node: PathNode?) -> [CodingKey] {
+        var keys: [CodingKey] = []
+        var node = node
+        while let n = node {
+            keys.append(n.key)
+            node = n.parent
+        }
+        return keys.reversed()
     }
 }
 
@@ -73,23 +94,24 @@ final class EncodedNode {
 
 struct TreeEncoder: Encoder {
     let node: EncodedNode
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if node.members == nil { node.members = [:] }
-        return KeyedEncodingContainer(KeyedTreeEncoder(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedTreeEncoder(node: node, path: path))
     }
 
     func unkeyedContainer() -> UnkeyedEncodingContainer {
         if node.elements == nil { node.elements = [] }
-        return UnkeyedTreeEncoder(node: node, codingPath: codingPath)
+        return UnkeyedTreeEncoder(node: node, path: path)
     }
 
-    func singleValueContainer() -> SingleValueEncodingContainer { SingleTreeEncoder(node: node, codingPath: codingPath) }
+    func singleValueContainer() -> SingleValueEncodingContainer { SingleTreeEncoder(node: node, path: path) }
 
     /// Encodes `value` into `node`: primitives as leaves, anything else through its own `encode(to:)`.
-    static func encode<T: Encodable>(_ value: T, into node: EncodedNode, at path: [CodingKey]) throws {
+    static func encode<T: Encodable>(_ value: T, into node: EncodedNode, at path: @autoclosure () -> PathNode?) throws {
         switch value {
         case let v as Bool: node.leaf = .bool(v)
         case let v as String: node.leaf = .string(v)
@@ -105,14 +127,15 @@ struct TreeEncoder: Encoder {
         case let v as UInt16: node.leaf = .number(String(v))
         case let v as UInt32: node.leaf = .number(String(v))
         case let v as UInt64: node.leaf = .number(String(v))
-        default: try value.encode(to: TreeEncoder(node: node, codingPath: path))
+        default: try value.encode(to: TreeEncoder(node: node, path: path()))
         }
     }
 }
 
 struct KeyedTreeEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: EncodedNode
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
 
     func child(_ key: CodingKey) -> EncodedNode {
         let child = EncodedNode()
@@ -122,16 +145,16 @@ struct KeyedTreeEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encodeNil(forKey key: Key) throws { child(key).leaf = .null }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try TreeEncoder.encode(value, into: child(key), at: codingPath + [key])
+        try TreeEncoder.encode(value, into: child(key), at: PathNode(path, key))
     }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        TreeEncoder(node: child(key), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        TreeEncoder(node: child(key), path: PathNode(path, key)).container(keyedBy: keyType)
     }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
-        TreeEncoder(node: child(key), codingPath: codingPath + [key]).unkeyedContainer()
+        TreeEncoder(node: child(key), path: PathNode(path, key)).unkeyedContainer()
     }
-    mutating func superEncoder() -> Encoder { TreeEncoder(node: child(SuperKey()), codingPath: codingPath + [SuperKey()]) }
-    mutating func superEncoder(forKey key: Key) -> Encoder { TreeEncoder(node: child(key), codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> Encoder { TreeEncoder(node: child(SuperKey()), path: PathNode(path, SuperKey())) }
+    mutating func superEncoder(forKey key: Key) -> Encoder { TreeEncoder(node: child(key), path: PathNode(path, key)) }
 }
 
 /// The key Foundation uses for `superEncoder()` and `superDecoder()`.
@@ -145,124 +168,140 @@ struct SuperKey: CodingKey {
 
 struct UnkeyedTreeEncoder: UnkeyedEncodingContainer {
     let node: EncodedNode
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
     var count: Int { node.elements!.count }
 
-    func next() -> (EncodedNode, [CodingKey]) {
+    /// The next element, and its index.
+    func next() -> (EncodedNode, Int) {
         let child = EncodedNode()
-        let path = codingPath + [IndexKey(node.elements!.count)]
+        let index = node.elements!.count
         node.elements!.append(child)
-        return (child, path)
+        return (child, index)
     }
 
     mutating func encodeNil() throws { next().0.leaf = .null }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let (child, path) = next()
-        try TreeEncoder.encode(value, into: child, at: path)
+        let (child, index) = next()
+        try TreeEncoder.encode(value, into: child, at: PathNode(path, IndexKey(index)))
     }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let (child, path) = next()
-        return TreeEncoder(node: child, codingPath: path).container(keyedBy: keyType)
+        let (child, index) = next()
+        return TreeEncoder(node: child, path: PathNode(path, IndexKey(index))).container(keyedBy: keyType)
     }
     mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {
-        let (child, path) = next()
-        return TreeEncoder(node: child, codingPath: path).unkeyedContainer()
+        let (child, index) = next()
+        return TreeEncoder(node: child, path: PathNode(path, IndexKey(index))).unkeyedContainer()
     }
     mutating func superEncoder() -> Encoder {
-        let (child, path) = next()
-        return TreeEncoder(node: child, codingPath: path)
+        let (child, index) = next()
+        return TreeEncoder(node: child, path: PathNode(path, IndexKey(index)))
     }
 }
 
 struct SingleTreeEncoder: SingleValueEncodingContainer {
     let node: EncodedNode
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
 
     mutating func encodeNil() throws { node.leaf = .null }
-    mutating func encode<T: Encodable>(_ value: T) throws { try TreeEncoder.encode(value, into: node, at: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try TreeEncoder.encode(value, into: node, at: path) }
 }
 
 // MARK: Decoding
 
 struct TreeDecoder: Decoder {
     let value: JSON
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case let .object(members) = value else {
-            throw Self.mismatch([String: Any].self, value, codingPath)
+            throw Self.mismatch([String: Any].self, value, path)
         }
-        return KeyedDecodingContainer(KeyedTreeDecoder(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedTreeDecoder(members: members, path: path))
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
-        guard case let .array(elements) = value else { throw Self.mismatch([Any].self, value, codingPath) }
-        return UnkeyedTreeDecoder(elements: elements, codingPath: codingPath)
+        guard case let .array(elements) = value else { throw Self.mismatch([Any].self, value, path) }
+        return UnkeyedTreeDecoder(elements: elements, path: path)
     }
 
-    func singleValueContainer() throws -> SingleValueDecodingContainer { SingleTreeDecoder(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> SingleValueDecodingContainer { SingleTreeDecoder(value: value, path: path) }
 
-    static func mismatch(_ type: Any.Type, _ value: JSON, _ path: [CodingKey]) -> DecodingError {
-        .typeMismatch(type, DecodingError.Context(codingPath: path, debugDescription: "Expected to decode \(type) but found \(value.typeName) instead."))
+    static func mismatch(_ type: Any.Type, _ value: JSON, _ path: PathNode?) -> DecodingError {
+        .typeMismatch(type, DecodingError.Context(codingPath: PathNode.keys(path),
+                                                  debugDescription: "Expected to decode \(type) but found \(value.typeName) instead."))
     }
 
-    /// A `T` from `value`: primitives read from the tree, anything else through its own `init(from:)`.
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSON, at path: [CodingKey]) throws -> T {
+    /// A `T` from `value`: primitives read from the tree, anything else through
+    /// its own `init(from:)`. The path is only made for those, and for errors.
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSON, at lazyPath: @autoclosure () -> PathNode?) throws -> T {
         if case .null = value, !(T.self is ExpressibleByNilLiteral.Type) {
-            throw DecodingError.valueNotFound(T.self, DecodingError.Context(codingPath: path, debugDescription: "Expected \(T.self) value but found null instead."))
+            throw DecodingError.valueNotFound(T.self, DecodingError.Context(codingPath: PathNode.keys(lazyPath()),
+                                                                            debugDescription: "Expected \(T.self) value but found null instead."))
+        }
+        // Cheap to ask for again: primitives build the path only when they throw.
+        var made: PathNode??
+        func path() -> PathNode? {
+            if let made { return made }
+            let node = lazyPath()
+            made = .some(node)
+            return node
         }
         switch type {
         case is Bool.Type:
-            guard case let .bool(b) = value else { throw mismatch(T.self, value, path) }
+            guard case let .bool(b) = value else { throw mismatch(T.self, value, path()) }
             return b as! T
         case is String.Type:
-            guard case let .string(s) = value else { throw mismatch(T.self, value, path) }
+            guard case let .string(s) = value else { throw mismatch(T.self, value, path()) }
             return s as! T
-        case is Double.Type: return try float(Double.self, value, path) as! T
-        case is Float.Type: return try float(Float.self, value, path) as! T
-        case is Int.Type: return try integer(Int.self, value, path) as! T
-        case is Int8.Type: return try integer(Int8.self, value, path) as! T
-        case is Int16.Type: return try integer(Int16.self, value, path) as! T
-        case is Int32.Type: return try integer(Int32.self, value, path) as! T
-        case is Int64.Type: return try integer(Int64.self, value, path) as! T
-        case is UInt.Type: return try integer(UInt.self, value, path) as! T
-        case is UInt8.Type: return try integer(UInt8.self, value, path) as! T
-        case is UInt16.Type: return try integer(UInt16.self, value, path) as! T
-        case is UInt32.Type: return try integer(UInt32.self, value, path) as! T
-        case is UInt64.Type: return try integer(UInt64.self, value, path) as! T
-        default: return try T(from: TreeDecoder(value: value, codingPath: path))
+        case is Double.Type: return try float(Double.self, value, path()) as! T
+        case is Float.Type: return try float(Float.self, value, path()) as! T
+        case is Int.Type: return try integer(Int.self, value, path()) as! T
+        case is Int8.Type: return try integer(Int8.self, value, path()) as! T
+        case is Int16.Type: return try integer(Int16.self, value, path()) as! T
+        case is Int32.Type: return try integer(Int32.self, value, path()) as! T
+        case is Int64.Type: return try integer(Int64.self, value, path()) as! T
+        case is UInt.Type: return try integer(UInt.self, value, path()) as! T
+        case is UInt8.Type: return try integer(UInt8.self, value, path()) as! T
+        case is UInt16.Type: return try integer(UInt16.self, value, path()) as! T
+        case is UInt32.Type: return try integer(UInt32.self, value, path()) as! T
+        case is UInt64.Type: return try integer(UInt64.self, value, path()) as! T
+        default: return try T(from: TreeDecoder(value: value, path: path()))
         }
     }
 
-    static func float<F: BinaryFloatingPoint & LosslessStringConvertible>(_ type: F.Type, _ value: JSON, _ path: [CodingKey]) throws -> F {
+    static func float<F: BinaryFloatingPoint & LosslessStringConvertible>(_ type: F.Type, _ value: JSON, _ path: @autoclosure () -> PathNode?) throws -> F {
         switch value {
         case let .number(text):
-            guard let f = F(text) else { throw corrupted("Parsed JSON number <\(text)> does not fit in \(F.self).", path) }
+            guard let f = F(text) else { throw corrupted("Parsed JSON number <\(text)> does not fit in \(F.self).", path()) }
             return f
         case .string("nan"): return .nan
         case .string("inf"): return .infinity
         case .string("-inf"): return -.infinity
-        default: throw mismatch(F.self, value, path)
+        default: throw mismatch(F.self, value, path())
         }
     }
 
-    static func integer<I: FixedWidthInteger>(_ type: I.Type, _ value: JSON, _ path: [CodingKey]) throws -> I {
-        guard case let .number(text) = value else { throw mismatch(I.self, value, path) }
+    static func integer<I: FixedWidthInteger>(_ type: I.Type, _ value: JSON, _ path: @autoclosure () -> PathNode?) throws -> I {
+        guard case let .number(text) = value else { throw mismatch(I.self, value, path()) }
         if let i = I(text) { return i }
         // "3.0" is an integer written as a float; anything else does not fit.
         if let d = Double(text), d.rounded() == d, let i = I(exactly: d) { return i }
-        throw corrupted("Parsed JSON number <\(text)> does not fit in \(I.self).", path)
+        throw corrupted("Parsed JSON number <\(text)> does not fit in \(I.self).", path())
     }
 
-    static func corrupted(_ why: String, _ path: [CodingKey]) -> DecodingError {
-        .dataCorrupted(DecodingError.Context(codingPath: path, debugDescription: why))
+    static func corrupted(_ why: String, _ path: PathNode?) -> DecodingError {
+        .dataCorrupted(DecodingError.Context(codingPath: PathNode.keys(path), debugDescription: why))
     }
 }
 
 struct KeyedTreeDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let members: [String: JSON]
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
 
     var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
     func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
@@ -281,84 +320,87 @@ struct KeyedTreeDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try TreeDecoder.decode(type, from: try member(key), at: codingPath + [key])
+        try TreeDecoder.decode(type, from: try member(key), at: PathNode(path, key))
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try TreeDecoder(value: try member(key), codingPath: codingPath + [key]).container(keyedBy: type)
+        try TreeDecoder(value: try member(key), path: PathNode(path, key)).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer {
-        try TreeDecoder(value: try member(key), codingPath: codingPath + [key]).unkeyedContainer()
+        try TreeDecoder(value: try member(key), path: PathNode(path, key)).unkeyedContainer()
     }
 
-    func superDecoder() throws -> Decoder { TreeDecoder(value: members["super"] ?? .null, codingPath: codingPath + [SuperKey()]) }
-    func superDecoder(forKey key: Key) throws -> Decoder { TreeDecoder(value: members[key.stringValue] ?? .null, codingPath: codingPath + [key]) }
+    func superDecoder() throws -> Decoder { TreeDecoder(value: members["super"] ?? .null, path: PathNode(path, SuperKey())) }
+    func superDecoder(forKey key: Key) throws -> Decoder { TreeDecoder(value: members[key.stringValue] ?? .null, path: PathNode(path, key)) }
 }
 
 struct UnkeyedTreeDecoder: UnkeyedDecodingContainer {
     let elements: [JSON]
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
     var currentIndex = 0
 
-    init(elements: [JSON], codingPath: [CodingKey]) {
+    init(elements: [JSON], path: PathNode?) {
         self.elements = elements
-        self.codingPath = codingPath
+        self.path = path
     }
 
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
-    func current(_ type: Any.Type) throws -> (JSON, [CodingKey]) {
-        let path = codingPath + [IndexKey(currentIndex)]
+    func current(_ type: Any.Type) throws -> JSON {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(type, DecodingError.Context(codingPath: path, debugDescription: "Unkeyed container is at end."))
+            throw DecodingError.valueNotFound(type, DecodingError.Context(codingPath: PathNode.keys(elementPath), debugDescription: "Unkeyed container is at end."))
         }
-        return (elements[currentIndex], path)
+        return elements[currentIndex]
     }
 
+    var elementPath: PathNode { PathNode(path, IndexKey(currentIndex)) }
+
     mutating func decodeNil() throws -> Bool {
-        guard case .null = try current(Any?.self).0 else { return false }
+        guard case .null = try current(Any?.self) else { return false }
         currentIndex += 1
         return true
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, path) = try current(type)
-        let decoded = try TreeDecoder.decode(type, from: value, at: path)
+        let value = try current(type)
+        let decoded = try TreeDecoder.decode(type, from: value, at: elementPath)
         currentIndex += 1
         return decoded
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        let (value, path) = try current([String: Any].self)
-        let container = try TreeDecoder(value: value, codingPath: path).container(keyedBy: type)
+        let value = try current([String: Any].self)
+        let container = try TreeDecoder(value: value, path: elementPath).container(keyedBy: type)
         currentIndex += 1
         return container
     }
 
     mutating func nestedUnkeyedContainer() throws -> UnkeyedDecodingContainer {
-        let (value, path) = try current([Any].self)
-        let container = try TreeDecoder(value: value, codingPath: path).unkeyedContainer()
+        let value = try current([Any].self)
+        let container = try TreeDecoder(value: value, path: elementPath).unkeyedContainer()
         currentIndex += 1
         return container
     }
 
     mutating func superDecoder() throws -> Decoder {
-        let (value, path) = try current(Any.self)
+        let decoder = TreeDecoder(value: try current(Any.self), path: elementPath)
         currentIndex += 1
-        return TreeDecoder(value: value, codingPath: path)
+        return decoder
     }
 }
 
 struct SingleTreeDecoder: SingleValueDecodingContainer {
     let value: JSON
-    let codingPath: [CodingKey]
+    let path: PathNode?
+    var codingPath: [CodingKey] { PathNode.keys(path) }
 
     func decodeNil() -> Bool {
         if case .null = value { return true }
         return false
     }
 
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try TreeDecoder.decode(type, from: value, at: codingPath) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try TreeDecoder.decode(type, from: value, at: path) }
 }

@@ -382,10 +382,27 @@ public final class ScriptCache: Sendable {
         }
     }
 
-    /// Trims after a compile, when the cache has a cap.
-    func trimAfterWrite() {
-        guard limit != nil else { return }
-        trim()
+    /// What the cache held at the last trim, plus what this process wrote since, and when that trim ran.
+    let estimate = Mutex<(bytes: Int64, scanned: Double)?>(nil)
+    /// How long an estimate is trusted before the cache is measured again (other processes write too).
+    static let estimateLifetime = 60.0
+
+    /// Trims after a compile wrote `added` bytes, when the cache has a cap. A
+    /// trim reads the whole cache under the exclusive lock, which a player's
+    /// next load waits for (15 ms with a few thousand libraries): so it runs
+    /// only when the running estimate passes the cap, or has grown old.
+    func trimAfterWrite(added: Int64) {
+        guard let limit else { return }
+        let now = monotonicSeconds()
+        let due = estimate.withLock { estimate -> Bool in
+            guard var current = estimate, now - current.scanned < Self.estimateLifetime else { return true }
+            current.bytes += added
+            estimate = current
+            return current.bytes > limit
+        }
+        guard due else { return }
+        let removal = trim()
+        estimate.withLock { $0 = (removal.after, now) }
     }
 
     /// Removes everything no live process uses (the module cache only when

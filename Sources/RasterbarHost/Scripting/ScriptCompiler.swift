@@ -222,7 +222,7 @@ public final class ScriptCompiler: @unchecked Sendable {
                     let result = compile(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
                     finish(hash, result)
                     // A new library may push the cache over its cap: the least recently used go.
-                    if case .success = result { cache.trimAfterWrite() }
+                    if case let .success(path) = result { cache.trimAfterWrite(added: Self.fileSize(path)) }
                     return try result.get()
                 }
                 startInBackground(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
@@ -257,6 +257,11 @@ public final class ScriptCompiler: @unchecked Sendable {
         startInBackground(script: script, name: name, source: source, hash: hash, sdk: sdk, output: output)
     }
 
+    /// Bytes of the file at `path` (0 when it cannot be read).
+    static func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
     /// The cache key of `source` and the library's path.
     func cacheEntry(name: String, source: [UInt8], sdk: SDK) -> (hash: String, output: String) {
         let hash = Self.hex(contentHash(source + Array("\0\(sdk.key)\0\(Self.entryTemplateVersion)\0\(scriptFlags.joined(separator: " "))".utf8)))
@@ -269,7 +274,7 @@ public final class ScriptCompiler: @unchecked Sendable {
             finish(hash, result)
             onFinished(script)
             // After the store was told, so the reload does not wait for it.
-            if case .success = result { cache.trimAfterWrite() }
+            if case let .success(path) = result { cache.trimAfterWrite(added: Self.fileSize(path)) }
         }
     }
 
