@@ -301,29 +301,29 @@ public struct Demo: Sendable, Equatable {
     }
 
     /// The files scene `i` reads.
-    public func referencedFiles(ofScene i: Int) -> [String] {
-        let scene = scenes[i]
-        return [scene.source.path] + (scene.common.map { [$0] } ?? []) + scene.buffers.map(\.shader)
-            + scene.allChannels.flatMap(\.source.files) + scene.textures.map(\.path)
-    }
+    public func referencedFiles(ofScene i: Int) -> [String] { sceneFiles(i).map(\.path) }
 
     /// Every file the demo names, with where it is named (for existence checks).
     public var referencedFiles: [(path: String, field: String, origin: String)] {
-        scenes.enumerated().flatMap { i, scene -> [(path: String, field: String, origin: String)] in
-            func channelFiles(_ channels: [ChannelInput?], _ field: String) -> [(path: String, field: String, origin: String)] {
-                channels.enumerated().flatMap { c, input in (input?.source.files ?? []).map { ($0, "\(field)[\(c)]", scene.origin) } }
-            }
-            return [(scene.source.path, "scenes[\(i)].\(scene.isScript ? "script" : "shader")", scene.origin)]
-                + (scene.common.map { [($0, "scenes[\(i)].common", scene.origin)] } ?? [])
-                + channelFiles(scene.channels, "scenes[\(i)].channels")
-                + scene.buffers.flatMap { pass in
-                    [(pass.shader, "scenes[\(i)].buffers.\(pass.id).shader", scene.origin)]
-                        + channelFiles(pass.channels, "scenes[\(i)].buffers.\(pass.id).channels")
-                }
-                + scene.textures.map { ($0.path, "scenes[\(i)].textures.\($0.uniform)", scene.origin) }
-        } + (meta.music.map { music in
+        scenes.indices.flatMap(sceneFiles) + (meta.music.map { music in
             [(music.file, "meta.music", music.origin)] + (music.common.map { [($0, "meta.music.common", music.origin)] } ?? [])
         } ?? [])
+    }
+
+    /// The files scene `i` reads, with the JSON path that names each.
+    func sceneFiles(_ i: Int) -> [(path: String, field: String, origin: String)] {
+        let scene = scenes[i]
+        func channelFiles(_ channels: [ChannelInput?], _ field: String) -> [(path: String, field: String, origin: String)] {
+            channels.enumerated().flatMap { c, input in (input?.source.files ?? []).map { ($0, "\(field)[\(c)]", scene.origin) } }
+        }
+        return [(scene.source.path, "scenes[\(i)].\(scene.isScript ? "script" : "shader")", scene.origin)]
+            + (scene.common.map { [($0, "scenes[\(i)].common", scene.origin)] } ?? [])
+            + channelFiles(scene.channels, "scenes[\(i)].channels")
+            + scene.buffers.flatMap { pass in
+                [(pass.shader, "scenes[\(i)].buffers.\(pass.id).shader", scene.origin)]
+                    + channelFiles(pass.channels, "scenes[\(i)].buffers.\(pass.id).channels")
+            }
+            + scene.textures.map { ($0.path, "scenes[\(i)].textures.\($0.uniform)", scene.origin) }
     }
 
     /// Every PNG a scene of the demo samples (channels and named textures), once each, in order.

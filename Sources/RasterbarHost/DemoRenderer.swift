@@ -326,7 +326,8 @@ public final class DemoRenderer {
         }
         let named = namedUniforms(at: time)
         let active = demo.activeScenes(at: time)
-        defer { releaseBuffers(keeping: scenesDrawn(at: time)) }
+        // Only demos with multi-pass scenes pay for this, per frame.
+        defer { releaseBuffers(at: time) }
         guard !active.isEmpty else {
             renderer.draw(nil, uniforms(time: time, scene: nil, inputs: inputs, named: named))
             return

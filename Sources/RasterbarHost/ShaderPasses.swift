@@ -159,9 +159,9 @@ extension DemoRenderer {
     /// Lets go of the buffers of scenes this frame did not draw: entering a
     /// scene again starts it cleared anyway (live) or replays it (offline), and
     /// float targets are large (two per buffer, 15 MB each at 1280x720).
-    func releaseBuffers(keeping drawn: [Int]) {
+    func releaseBuffers(at time: Double) {
         guard !chains.isEmpty else { return }
-        let names = Set(drawn.map { demo.scenes[$0].name })
+        let names = Set(scenesDrawn(at: time).map { demo.scenes[$0].name })
         for name in chains.keys where !names.contains(name) { chains[name] = nil }
     }
 
